@@ -1,0 +1,264 @@
+"""The LearnFlow Jupyter server extension: its configuration, start-up and routes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Int, List, TraitError, Unicode, default, validate
+
+from .database import Database, normalize_database_url
+from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
+from .handlers.base import NotFoundHandler
+from .handlers.exercises import TopicExercisesHandler
+from .handlers.modules import ModuleCollectionHandler, ModuleHandler
+from .handlers.openapi import OpenAPIHandler
+from .handlers.progress import ModuleProgressHandler, UserProgressHandler
+from .services.auth import AccountService
+from .services.content import load_course
+from .services.courses import CourseService
+from .services.passwords import PasswordHasher
+from .services.progress import ProgressService
+from .services.throttle import LoginThrottleService, ThrottleRule
+from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secret
+
+API_ROOT = "learnflow/api"
+ID = r"(?P<{}>[^/]+)"
+
+#: Every API route, relative to ``{base_url}learnflow/api``.
+ROUTES: list[tuple[str, type]] = [
+    ("/auth/register", RegisterHandler),
+    ("/auth/login", LoginHandler),
+    ("/auth/logout", LogoutHandler),
+    ("/auth/me", CurrentUserHandler),
+    ("/modules", ModuleCollectionHandler),
+    (f"/modules/{ID.format('module_id')}", ModuleHandler),
+    (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
+    (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
+    (f"/exercises/topic/{ID.format('topic')}", TopicExercisesHandler),
+    ("/openapi.json", OpenAPIHandler),
+]
+
+
+def bundled_course_dir() -> Path:
+    """Return the course shipped with LearnFlow: inside the wheel, or in a source checkout."""
+    package_dir = Path(__file__).parent
+    installed = package_dir / "notebooks"
+    return installed if installed.is_dir() else package_dir.parent / "notebooks"
+
+
+class LearnFlow(ExtensionApp):
+    """courses as notebooks, progress and mastery, served as a REST API."""
+
+    name = "learnflow"
+    description = __doc__
+    load_other_extensions = True
+
+    course_dir = Unicode(
+        help="""Directory of the course: one folder per module, lessons and exercises as
+        notebooks (see docs/course-format.md). Defaults to the beginner Python course
+        shipped with LearnFlow.""",
+    ).tag(config=True)
+
+    database_url = Unicode(
+        help="""SQLAlchemy URL of LearnFlow's database, such as
+        postgresql://learnflow:secret@db.example.org/learnflow. Defaults to the
+        LEARNFLOW_DATABASE_URL environment variable, or else to an SQLite file in the
+        Jupyter data directory. SQLite suits one server; use PostgreSQL for a class.""",
+    ).tag(config=True)
+
+    database_pool_size = Int(
+        4,
+        help="Database connections (and worker threads) kept for requests.",
+    ).tag(config=True)
+
+    jwt_secret = Unicode(
+        help=f"""Secret that signs access tokens, at least {MIN_SECRET_BYTES} bytes. Leave
+        empty to have one generated on first start and kept, readable only by its owner,
+        in the Jupyter data directory. Set it explicitly when several LearnFlow servers
+        must accept each other's tokens.""",
+    ).tag(config=True)
+
+    token_lifetime_s = Int(
+        12 * 3600,
+        help="How long an access token stays valid, in seconds, before the user signs in again.",
+    ).tag(config=True)
+
+    teacher_invite_code = Unicode(
+        "",
+        help="""Code a person must give to register as a teacher. When empty, nobody can
+        register as a teacher through the API; an operator creates teacher accounts
+        with 'jupyter learnflow user add --role teacher'.""",
+    ).tag(config=True)
+
+    allowed_origins = List(
+        Unicode(),
+        help="""Web origins (scheme, host and port, such as https://app.example.org) whose
+        pages may call the API from a browser. Nothing is allowed by default.""",
+    ).tag(config=True)
+
+    login_max_failures = Int(
+        5,
+        help="Failed sign-ins for one account, within login_failure_window_s, before it is locked.",
+    ).tag(config=True)
+
+    login_max_failures_per_client = Int(
+        20,
+        help="Failed sign-ins from one client address, within the window, before it is locked.",
+    ).tag(config=True)
+
+    login_failure_window_s = Int(
+        15 * 60,
+        help="Seconds over which failed sign-ins are counted.",
+    ).tag(config=True)
+
+    login_lockout_s = Int(
+        5 * 60,
+        help="Seconds an account or client stays locked after too many failed sign-ins.",
+    ).tag(config=True)
+
+    max_request_body_bytes = Int(
+        1024 * 1024,
+        help="Largest request body the API accepts, in bytes; larger ones get 413.",
+    ).tag(config=True)
+
+    password_hash_time_cost = Int(3, help="argon2id iterations for password hashes.").tag(
+        config=True
+    )
+
+    password_hash_memory_kib = Int(
+        64 * 1024, help="argon2id memory for password hashes, in KiB."
+    ).tag(config=True)
+
+    password_hash_parallelism = Int(4, help="argon2id lanes for password hashes.").tag(config=True)
+
+    @default("course_dir")
+    def _default_course_dir(self) -> str:
+        return str(bundled_course_dir())
+
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        from_environment = os.environ.get("LEARNFLOW_DATABASE_URL")
+        if from_environment:
+            return from_environment
+        return f"sqlite:///{Path(jupyter_data_dir()) / 'learnflow' / 'learnflow.db'}"
+
+    @validate("database_url")
+    def _check_database_url(self, proposal: dict[str, Any]) -> str:
+        try:
+            normalize_database_url(proposal["value"])
+        except Exception as error:
+            raise TraitError(f"LearnFlow.database_url: {error}") from error
+        return proposal["value"]
+
+    @validate("jwt_secret")
+    def _check_jwt_secret(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise TraitError(
+                f"LearnFlow.jwt_secret must be at least {MIN_SECRET_BYTES} bytes; "
+                "generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        return value
+
+    @validate("allowed_origins")
+    def _check_allowed_origins(self, proposal: dict[str, Any]) -> list[str]:
+        for origin in proposal["value"]:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or origin != (f"{parts.scheme}://{parts.netloc}")
+            ):
+                raise TraitError(
+                    f"LearnFlow.allowed_origins: {origin!r} is not an origin like "
+                    "https://app.example.org (no path, no wildcard)"
+                )
+        return proposal["value"]
+
+    @validate(
+        "token_lifetime_s",
+        "login_max_failures",
+        "login_max_failures_per_client",
+        "login_failure_window_s",
+        "login_lockout_s",
+        "max_request_body_bytes",
+        "database_pool_size",
+        "password_hash_time_cost",
+        "password_hash_memory_kib",
+        "password_hash_parallelism",
+    )
+    def _check_positive(self, proposal: dict[str, Any]) -> int:
+        if proposal["value"] < 1:
+            raise TraitError(f"LearnFlow.{proposal['trait'].name} must be at least 1")
+        return proposal["value"]
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def initialize_settings(self) -> None:
+        """Open the database, bring its schema up to date, and index the course."""
+        self.database = Database(self.database_url, pool_size=self.database_pool_size, log=self.log)
+        self.log.info("database %s", self.database.display_url)
+        self.database.upgrade_schema()
+
+        self.accounts = self._account_service()
+        self.courses = CourseService(self.database, log=self.log)
+        self.progress = ProgressService(self.database)
+
+        summary = self.reload_course()
+        self.log.info(
+            "course loaded from %s: %d modules, %d lessons, %d exercises, %d problems",
+            self.course_dir,
+            summary.modules,
+            summary.lessons,
+            summary.exercises,
+            summary.problems,
+        )
+
+    def reload_course(self) -> Any:
+        """Read the course directory again and index it."""
+        return self.courses.index(load_course(Path(self.course_dir)))
+
+    def _account_service(self) -> AccountService:
+        if self.jwt_secret:
+            secret = self.jwt_secret.encode()
+        else:
+            secret = load_or_create_secret(
+                Path(jupyter_data_dir()) / "learnflow" / "jwt_secret", self.log
+            )
+        hasher = PasswordHasher(
+            time_cost=self.password_hash_time_cost,
+            memory_cost_kib=self.password_hash_memory_kib,
+            parallelism=self.password_hash_parallelism,
+        )
+        throttle = LoginThrottleService(
+            per_account=ThrottleRule(
+                self.login_max_failures, self.login_failure_window_s, self.login_lockout_s
+            ),
+            per_client=ThrottleRule(
+                self.login_max_failures_per_client,
+                self.login_failure_window_s,
+                self.login_lockout_s,
+            ),
+        )
+        return AccountService(
+            self.database,
+            hasher=hasher,
+            signer=TokenSigner(secret, lifetime_s=self.token_lifetime_s),
+            throttle=throttle,
+            teacher_invite_code=self.teacher_invite_code,
+            log=self.log,
+        )
+
+    def initialize_handlers(self) -> None:
+        """Serve every API route under ``{base_url}learnflow/api``, and JSON 404s below it."""
+        self.handlers.extend((f"/{API_ROOT}{path}", handler) for path, handler in ROUTES)
+        self.handlers.append((f"/{API_ROOT}(?:/.*)?", NotFoundHandler))
+
+    async def stop_extension(self) -> None:
+        """Close the database connections."""
+        self.database.close()

@@ -1,0 +1,21 @@
+"""Modules of the course and their lessons; public, since the course is no secret."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+
+from .base import LearnFlowHandler
+
+
+class ModuleCollectionHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self) -> None:
+        """List the modules in course order, each with its lessons."""
+        self.reply(await self.run(self.learnflow.courses.list_modules))
+
+
+class ModuleHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, module_id: str) -> None:
+        """Return one module with its lessons."""
+        self.reply(await self.run(self.learnflow.courses.get_module, module_id))

@@ -1,0 +1,234 @@
+"""The OpenAPI 3.1 document of LearnFlow's REST API, built from the wire-format models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import __version__
+from .schemas import (
+    ErrorOut,
+    ExerciseOut,
+    LoginOut,
+    LoginRequest,
+    ModuleOut,
+    ProgressListItem,
+    ProgressOut,
+    ProgressUpdate,
+    RegisterRequest,
+    UserOut,
+)
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not a JSON object.",
+    401: "No valid bearer token; or, on a public route, a bearer token that is not valid.",
+    403: "The caller may not do this.",
+    404: "Nothing with this id.",
+    409: "Clashes with what is stored.",
+    413: "The body is too large.",
+    422: "A field breaks the rules; `details` names each one.",
+    429: "Too many attempts; wait `Retry-After` seconds.",
+}
+
+#: Path parameters are non-empty and never contain a slash.
+PATH_PARAMETER = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(
+    summary: str,
+    *,
+    ok: tuple[int, dict[str, Any] | None, str],
+    errors: tuple[int, ...],
+    body: type[BaseModel] | None = None,
+    bearer: bool = False,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    status, schema, description = ok
+    responses: dict[str, Any] = {
+        str(status): _json(schema, description) if schema else {"description": description}
+    }
+    for error in sorted({*errors, 401}):
+        responses[str(error)] = _json(_ref(ErrorOut), ERROR_DESCRIPTIONS[error])
+    if 429 in errors:
+        responses["429"]["headers"] = {
+            "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+        }
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body)}},
+        }
+    if parameters:
+        operation["parameters"] = parameters
+    operation["security"] = [{"bearerAuth": []}] if bearer else [{}, {"bearerAuth": []}]
+    return operation
+
+
+def _path_parameter(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": PATH_PARAMETER,
+    }
+
+
+def _components() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [
+        RegisterRequest,
+        LoginRequest,
+        ProgressUpdate,
+        UserOut,
+        LoginOut,
+        ModuleOut,
+        ProgressOut,
+        ProgressListItem,
+        ExerciseOut,
+        ErrorOut,
+    ]
+    schemas: dict[str, Any] = {}
+    for model in models:
+        mode = (
+            "validation"
+            if model in (RegisterRequest, LoginRequest, ProgressUpdate)
+            else ("serialization")
+        )
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def build_openapi(api_url: str) -> dict[str, Any]:
+    """Return the OpenAPI document for the API served at ``api_url``."""
+    module_id = _path_parameter("module_id", "Module id, as in GET /modules.")
+    modules = {"type": "array", "items": _ref(ModuleOut)}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "LearnFlow API",
+            "version": __version__,
+            "description": (
+                "Accounts, the course, progress and exercises of LearnFlow. Send the "
+                "access token from POST /auth/login as 'Authorization: Bearer <token>'. "
+                "Every error has the ErrorOut body."
+            ),
+        },
+        "servers": [{"url": api_url}],
+        "paths": {
+            "/auth/register": {
+                "post": _operation(
+                    "Create an account (a teacher account needs the invite code)",
+                    body=RegisterRequest,
+                    ok=(201, _ref(UserOut), "The new account."),
+                    errors=(400, 403, 409, 413, 422),
+                )
+            },
+            "/auth/login": {
+                "post": _operation(
+                    "Exchange email and password for an access token",
+                    body=LoginRequest,
+                    ok=(200, _ref(LoginOut), "An access token and the account."),
+                    errors=(400, 413, 422, 429),
+                )
+            },
+            "/auth/logout": {
+                "post": _operation(
+                    "Revoke the token this request is made with",
+                    bearer=True,
+                    ok=(204, None, "The token no longer works."),
+                    errors=(401,),
+                )
+            },
+            "/auth/me": {
+                "get": _operation(
+                    "The account that holds the token",
+                    bearer=True,
+                    ok=(200, _ref(UserOut), "The account."),
+                    errors=(401,),
+                )
+            },
+            "/modules": {
+                "get": _operation(
+                    "Every module in course order, with its lessons",
+                    ok=(200, modules, "The modules."),
+                    errors=(),
+                )
+            },
+            "/modules/{module_id}": {
+                "get": _operation(
+                    "One module with its lessons",
+                    parameters=[module_id],
+                    ok=(200, _ref(ModuleOut), "The module."),
+                    errors=(404,),
+                )
+            },
+            "/modules/{module_id}/progress": {
+                "put": _operation(
+                    "Set the caller's progress and mastery in a module",
+                    bearer=True,
+                    parameters=[module_id],
+                    body=ProgressUpdate,
+                    ok=(200, _ref(ProgressOut), "The stored progress."),
+                    errors=(400, 404, 413, 422),
+                )
+            },
+            "/progress/user/{user_id}": {
+                "get": _operation(
+                    "A user's progress in every module (students: their own only)",
+                    bearer=True,
+                    parameters=[_path_parameter("user_id", "Account id.")],
+                    ok=(
+                        200,
+                        {"type": "array", "items": _ref(ProgressListItem)},
+                        "One entry per module the user has progress in.",
+                    ),
+                    errors=(403, 404),
+                )
+            },
+            "/exercises/topic/{topic}": {
+                "get": _operation(
+                    "A topic's exercises, without hidden tests or solutions",
+                    parameters=[
+                        _path_parameter("topic", "Topic id, such as loops."),
+                        {
+                            "name": "difficulty",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["easy", "medium", "hard"]},
+                        },
+                    ],
+                    ok=(
+                        200,
+                        {"type": "array", "items": _ref(ExerciseOut)},
+                        "The exercises; empty for an unknown topic.",
+                    ),
+                    errors=(422,),
+                )
+            },
+            "/openapi.json": {
+                "get": _operation(
+                    "This document",
+                    ok=(200, {"type": "object"}, "The OpenAPI document."),
+                    errors=(),
+                )
+            },
+        },
+        "components": {
+            "schemas": _components(),
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }

@@ -1,0 +1,124 @@
+"""The course as stored: indexing loaded content, and what students may read of it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..database import Database
+from ..errors import NotFoundError
+from ..models import Exercise, Lesson, Module
+from .content import ID_PATTERN, Course, ModuleContent
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    modules: int
+    lessons: int
+    exercises: int
+    problems: int
+
+
+class CourseService:
+    """Index the course into the database and serve modules, lessons and exercises."""
+
+    def __init__(self, database: Database, *, log: logging.Logger) -> None:
+        self.database = database
+        self.log = log
+
+    def index(self, course: Course) -> IndexSummary:
+        """Store ``course``, keyed by its stable ids; what is gone becomes inactive."""
+        for problem in course.problems:
+            self.log.warning("course: skipped %s: %s", problem.path, problem.problem)
+
+        with self.database.transaction() as session:
+            for model in (Module, Lesson, Exercise):
+                session.execute(update(model).values(active=False))
+            for module in course.modules:
+                self._store_module(session, module)
+
+        return IndexSummary(
+            modules=len(course.modules),
+            lessons=course.lesson_count,
+            exercises=course.exercise_count,
+            problems=len(course.problems),
+        )
+
+    def _store_module(self, session: Session, content: ModuleContent) -> None:
+        module = session.get(Module, content.id) or Module(id=content.id)
+        module.title = content.title
+        module.description = content.description
+        module.order = content.order
+        module.source_path = content.source_path
+        module.active = True
+        session.add(module)
+        session.flush()
+
+        for item in content.lessons:
+            lesson = session.get(Lesson, item.id) or Lesson(id=item.id)
+            lesson.module_id = content.id
+            lesson.title = item.title
+            lesson.content = item.content
+            lesson.order = item.order
+            lesson.source_path = item.source_path
+            lesson.active = True
+            session.add(lesson)
+
+        for item in content.exercises:
+            exercise = session.get(Exercise, item.id) or Exercise(id=item.id)
+            exercise.module_id = content.id
+            for name in (
+                "title",
+                "description",
+                "topic",
+                "difficulty",
+                "order",
+                "prompt",
+                "starter_code",
+                "tests_code",
+                "solution_code",
+                "source_path",
+            ):
+                setattr(exercise, name, getattr(item, name))
+            exercise.active = True
+            session.add(exercise)
+
+    def list_modules(self) -> list[dict[str, Any]]:
+        """Return every module in course order, each with its lessons in order."""
+        with self.database.transaction() as session:
+            modules = session.scalars(
+                select(Module).where(Module.active).order_by(Module.order, Module.id)
+            )
+            return [module.to_dict() for module in modules]
+
+    def get_module(self, module_id: str) -> dict[str, Any]:
+        """Return one module with its lessons."""
+        with self.database.transaction() as session:
+            return self.active_module(session, module_id).to_dict()
+
+    def exercises_by_topic(self, topic: str, difficulty: str | None) -> list[dict[str, Any]]:
+        """Return the exercises practising ``topic``, optionally of one difficulty only."""
+        topic = topic.strip().lower()
+        if not ID_PATTERN.match(topic):
+            return []
+        query = (
+            select(Exercise)
+            .join(Module, Exercise.module_id == Module.id)
+            .where(Exercise.active, Exercise.topic == topic)
+            .order_by(Module.order, Exercise.order, Exercise.id)
+        )
+        if difficulty is not None:
+            query = query.where(Exercise.difficulty == difficulty)
+        with self.database.transaction() as session:
+            return [exercise.to_dict() for exercise in session.scalars(query)]
+
+    @staticmethod
+    def active_module(session: Session, module_id: str) -> Module:
+        module = session.get(Module, module_id) if ID_PATTERN.match(module_id) else None
+        if module is None or not module.active:
+            raise NotFoundError(f"no module with id {module_id!r}", code="module_not_found")
+        return module
