@@ -14,6 +14,9 @@ from .services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 Role = Literal["student", "teacher"]
 Difficulty = Literal["easy", "medium", "hard"]
+# A name has a visible character and no control characters. The account service
+# checks this with readable messages; the pattern only documents it.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
 Email = Annotated[str, Field(max_length=254, json_schema_extra={"format": "email"})]
 
 
@@ -30,7 +33,9 @@ class Document(BaseModel):
 class RegisterRequest(RequestBody):
     email: Email
     password: Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
-    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+    name: Annotated[
+        str, Field(min_length=1, max_length=100, json_schema_extra={"pattern": NAME_PATTERN})
+    ]
     role: Role = "student"
     invite_code: Annotated[
         str | None,

@@ -85,6 +85,17 @@ def learnflow(jp_serverapp: Any) -> Any:
     return jp_serverapp.web_app.settings["learnflow"]
 
 
+@pytest.fixture
+def learnflow_log(learnflow: Any, caplog: pytest.LogCaptureFixture) -> Iterator[Any]:
+    """Capture everything LearnFlow logs (its logger does not propagate to the root)."""
+    previous_level = learnflow.log.level
+    learnflow.log.setLevel("DEBUG")
+    learnflow.log.addHandler(caplog.handler)
+    yield caplog
+    learnflow.log.removeHandler(caplog.handler)
+    learnflow.log.setLevel(previous_level)
+
+
 @dataclass
 class Response:
     status: int

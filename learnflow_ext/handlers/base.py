@@ -208,13 +208,13 @@ class LearnFlowHandler(ExtensionHandlerMixin, APIHandler):
             return
         super().log_exception(typ, value, tb)
 
-    def allowed_methods(self) -> list[str]:
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
         """Return the HTTP methods this handler implements."""
         allowed = [
             method
             for method in HTTP_METHODS
-            if getattr(type(self), method.lower())
-            is not getattr(web.RequestHandler, method.lower())
+            if getattr(cls, method.lower()) is not getattr(web.RequestHandler, method.lower())
         ]
         return [*allowed, "OPTIONS"]
 
