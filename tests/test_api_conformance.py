@@ -22,7 +22,9 @@ def signed_in_token(api_root: str) -> str:
     ]
 
 
-def schemathesis(api_root: str, token: str, *options: str) -> subprocess.CompletedProcess[str]:
+def schemathesis(
+    api_root: str, token: str, workdir: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
     command = [
         shutil.which("st") or "st",
         "run",
@@ -37,7 +39,10 @@ def schemathesis(api_root: str, token: str, *options: str) -> subprocess.Complet
         "1",
         *options,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=540, check=False)
+    # Schemathesis keeps its state in the working directory: keep it out of the checkout.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=540, check=False, cwd=workdir
+    )
 
 
 def test_schemathesis_finds_no_failure_in_any_operation(tmp_path: Path, database_url: str) -> None:
@@ -45,7 +50,7 @@ def test_schemathesis_finds_no_failure_in_any_operation(tmp_path: Path, database
         token = signed_in_token(api_root)
 
         # Signing out would revoke the token the other operations are tested with.
-        result = schemathesis(api_root, token, "--exclude-path", "/auth/logout")
+        result = schemathesis(api_root, token, tmp_path, "--exclude-path", "/auth/logout")
 
     assert result.returncode == 0, result.stdout[-6000:]
     assert "Authentication failed" not in result.stdout
@@ -55,6 +60,6 @@ def test_schemathesis_finds_no_failure_in_logout(tmp_path: Path, database_url: s
     with live_server(tmp_path, database_url) as api_root:
         token = signed_in_token(api_root)
 
-        result = schemathesis(api_root, token, "--include-path", "/auth/logout")
+        result = schemathesis(api_root, token, tmp_path, "--include-path", "/auth/logout")
 
     assert result.returncode == 0, result.stdout[-6000:]

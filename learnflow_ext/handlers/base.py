@@ -138,6 +138,10 @@ class LearnFlowHandler(ExtensionHandlerMixin, APIHandler):
             raise MalformedRequestError(
                 f"the body is not valid JSON: {error}", code="malformed_json"
             ) from error
+        except RecursionError as error:
+            raise MalformedRequestError(
+                "the body's JSON is nested too deeply", code="malformed_json"
+            ) from error
         try:
             # Lone surrogates ("\\ud800") are valid JSON escapes but not text.
             json.dumps(body, ensure_ascii=False).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -88,6 +89,18 @@ async def test_put_progress_twice_keeps_one_record_with_the_same_id(
     second = await put_progress(api, student, progress=40, mastery=0.5)
 
     assert second == first
+    assert progress_row_count(learnflow) == 1
+
+
+async def test_put_progress_sent_concurrently_keeps_one_record(
+    api: ApiClient, learnflow: Any, student: Account
+) -> None:
+    replies = await asyncio.gather(
+        *(api.put("/modules/loops/progress", update(), token=student.token) for _ in range(8))
+    )
+
+    assert [reply.status for reply in replies] == [200] * 8
+    assert len({reply.json()["id"] for reply in replies}) == 1
     assert progress_row_count(learnflow) == 1
 
 
@@ -240,6 +253,24 @@ async def test_put_progress_malformed_json_is_400_and_keeps_stored_progress(
 
     reply = await api.request(
         "PUT", "/modules/loops/progress", body=raw_body.encode("latin-1"), token=student.token
+    )
+
+    assert_error(reply, 400, "malformed_json")
+    assert await stored_progress(api, student) == before
+
+
+async def test_put_progress_json_nested_too_deeply_is_400_and_keeps_stored_progress(
+    api: ApiClient, student: Account
+) -> None:
+    await put_progress(api, student, progress=40, mastery=0.5)
+    before = await stored_progress(api, student)
+    nested = "[" * 100_000 + "]" * 100_000
+
+    reply = await api.request(
+        "PUT",
+        "/modules/loops/progress",
+        body=f'{{"progress": 40, "mastery": 0.5, "note": {nested}}}',
+        token=student.token,
     )
 
     assert_error(reply, 400, "malformed_json")
@@ -415,8 +446,7 @@ async def test_progress_route_with_bad_token_is_401(
 async def test_progress_route_with_signed_out_token_is_401(
     api: ApiClient, learnflow: Any, student: Account, method: str, path: str
 ) -> None:
-    signed_out = await api.post("/auth/logout", token=student.token)
-    assert signed_out.status == 204
+    await api.post("/auth/logout", token=student.token)
 
     reply = await call(api, method, path, student, token=student.token)
 

@@ -385,7 +385,7 @@ def test_lessons_are_sorted_by_order_not_file_name(course_dir: Path) -> None:
     module = course_dir / "01-basics"
     write(module / "a.ipynb", lesson(lesson_facts(id="third", order=30)))
     write(module / "b.ipynb", lesson(lesson_facts(id="second", order=20)))
-    write(module / "z.ipynb", lesson(lesson_facts(id="first", order=-5)))
+    write(module / "z.ipynb", lesson(lesson_facts(id="first", order=0)))
 
     course = load_course(course_dir)
 
@@ -431,6 +431,7 @@ BROKEN_PATH = "02-loops/broken.ipynb"
         pytest.param(lesson(lesson_facts(id="my lesson")), "'my lesson'", id="id-with-space"),
         pytest.param(lesson(lesson_facts(id="a" * 65)), "64", id="id-too-long"),
         pytest.param(lesson(lesson_facts(id="-broken")), "'-broken'", id="id-leading-dash"),
+        pytest.param(lesson(lesson_facts(id="broken\n")), "id", id="id-trailing-newline"),
         pytest.param(lesson(lesson_facts(id="")), "id ''", id="id-empty"),
         pytest.param(lesson(lesson_facts(id=7)), "id 7", id="id-not-string"),
         pytest.param(lesson(without(lesson_facts(), "id")), "id None", id="id-missing"),
@@ -449,6 +450,12 @@ BROKEN_PATH = "02-loops/broken.ipynb"
         pytest.param(lesson(lesson_facts(order=1.5)), "order", id="order-float"),
         pytest.param(lesson(lesson_facts(order=True)), "order", id="order-bool"),
         pytest.param(lesson(without(lesson_facts(), "order")), "order", id="order-missing"),
+        pytest.param(lesson(lesson_facts(order=2**31)), "order", id="order-above-32-bits"),
+        pytest.param(lesson(lesson_facts(order=-(2**31) - 1)), "order", id="order-below-32-bits"),
+        pytest.param(lesson(lesson_facts(title="Bad\x00title")), "NUL", id="title-with-nul"),
+        pytest.param(
+            notebook(lesson_facts(), [markdown("# Broken\x00")]), "NUL", id="cell-with-nul"
+        ),
         pytest.param(
             exercise(exercise_facts(), exercise_cells(solution=[])),
             "'solution'",
@@ -523,6 +530,7 @@ BROKEN_PATH = "02-loops/broken.ipynb"
             id="difficulty-missing",
         ),
         pytest.param(exercise(exercise_facts(topic="For Loops")), "'For Loops'", id="topic-bad"),
+        pytest.param(exercise(exercise_facts(topic="loops\n")), "topic", id="topic-newline"),
         pytest.param(exercise(without(exercise_facts(), "topic")), "topic", id="topic-missing"),
     ],
 )
@@ -536,6 +544,15 @@ def test_broken_notebook_is_reported_by_path_and_rest_of_course_loads(
     assert [problem.path for problem in course.problems] == [BROKEN_PATH]
     assert complaint in course.problems[0].problem
     assert loaded_ids(course) == VALID_COURSE_IDS
+
+
+def test_id_of_64_characters_is_accepted(course_dir: Path) -> None:
+    write(course_dir / "02-loops" / "long-id.ipynb", lesson(lesson_facts(id="a" * 64)))
+
+    course = load_course(course_dir)
+
+    assert course.problems == []
+    assert "a" * 64 in loaded_ids(course)
 
 
 def test_broken_notebooks_are_each_reported(course_dir: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import nbformat
 import pytest
+from nbformat.v4 import new_markdown_cell, new_notebook
 from sqlalchemy import select
 
 from learnflow_ext.app import bundled_course_dir
@@ -158,10 +159,31 @@ BROKEN_PATH = "02-conditionals/lesson-99-broken.ipynb"
 LOG_TO_CAPLOG = {"logging_config": {"loggers": {"LearnFlow": {"propagate": True}}}}
 
 
+def broken_lesson(source: str = "# Broken", **facts: Any) -> str:
+    """Return a lesson notebook as JSON text: one markdown cell, ``facts`` over valid ones."""
+    lesson = new_notebook(cells=[new_markdown_cell(source)])
+    lesson.metadata["learnflow"] = {
+        "kind": "lesson",
+        "id": "broken",
+        "title": "Broken",
+        "order": 9,
+        **facts,
+    }
+    return nbformat.writes(lesson)
+
+
+@pytest.mark.parametrize(
+    "broken_notebook",
+    [
+        pytest.param("{ this is not a notebook", id="not-json"),
+        pytest.param(broken_lesson(order=2**31), id="order-out-of-range"),
+        pytest.param(broken_lesson(source="# Broken\x00"), id="nul-character"),
+    ],
+)
 class TestServerStartedOnCourseWithBrokenNotebook:
     @pytest.fixture
-    def course_dir(self, course_dir: Path) -> Path:
-        (course_dir / BROKEN_PATH).write_text("{ this is not a notebook")
+    def course_dir(self, course_dir: Path, broken_notebook: str) -> Path:
+        (course_dir / BROKEN_PATH).write_text(broken_notebook)
         return course_dir
 
     async def test_server_serves_the_rest_of_the_course(self, api: ApiClient) -> None:

@@ -1,0 +1,184 @@
+"""GET /exercises/topic/{topic}."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from learnflow_ext.models import Exercise
+from tests.conftest import ApiClient, assert_error
+
+TOPICS = ["values-and-variables", "conditionals", "loops", "functions"]
+EXERCISE_FIELDS = {"id", "title", "description", "topic", "difficulty", "content"}
+
+
+@dataclass(frozen=True)
+class StoredExercise:
+    """What the database holds for an exercise, including the parts students never see."""
+
+    id: str
+    prompt: str
+    starter_code: str
+    tests_code: str
+    solution_code: str
+
+
+def stored_exercises(learnflow: Any, topic: str) -> list[StoredExercise]:
+    query = select(Exercise).where(Exercise.topic == topic).order_by(Exercise.order)
+    with learnflow.database.transaction() as session:
+        return [
+            StoredExercise(row.id, row.prompt, row.starter_code, row.tests_code, row.solution_code)
+            for row in session.scalars(query)
+        ]
+
+
+def hidden_test_names(tests_code: str) -> list[str]:
+    return [
+        node.name
+        for node in ast.parse(tests_code).body
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
+    ]
+
+
+def solution_only_lines(exercise: StoredExercise) -> list[str]:
+    """Return the solution's lines that the starter code does not already show."""
+    starter = {line.strip() for line in exercise.starter_code.splitlines()}
+    return [
+        line.strip()
+        for line in exercise.solution_code.splitlines()
+        if line.strip() and line.strip() not in starter
+    ]
+
+
+async def exercises_by_id(api: ApiClient, topic: str) -> dict[str, dict[str, Any]]:
+    reply = await api.get(f"/exercises/topic/{topic}")
+    assert reply.status == 200, reply.body
+    return {exercise["id"]: exercise for exercise in reply.json()}
+
+
+# -- listing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_topic_exercises_are_that_topics_exercises(
+    api: ApiClient, learnflow: Any, topic: str
+) -> None:
+    expected = [exercise.id for exercise in stored_exercises(learnflow, topic)]
+
+    reply = await api.get(f"/exercises/topic/{topic}")
+
+    assert reply.status == 200
+    exercises = reply.json()
+    assert [exercise["id"] for exercise in exercises] == expected
+    assert {exercise["topic"] for exercise in exercises} == {topic}
+    assert [exercise["difficulty"] for exercise in exercises] == ["easy", "medium", "hard"]
+
+
+async def test_topic_exercises_give_exactly_the_documented_fields(api: ApiClient) -> None:
+    reply = await api.get("/exercises/topic/loops")
+
+    for exercise in reply.json():
+        assert set(exercise) == EXERCISE_FIELDS
+        assert exercise["title"].strip()
+        assert isinstance(exercise["description"], str)
+
+
+@pytest.mark.parametrize("difficulty", ["easy", "medium", "hard"])
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_topic_exercises_filtered_by_difficulty_are_only_that_difficulty(
+    api: ApiClient, topic: str, difficulty: str
+) -> None:
+    reply = await api.get(f"/exercises/topic/{topic}?difficulty={difficulty}")
+
+    assert reply.status == 200
+    exercises = reply.json()
+    assert len(exercises) == 1
+    assert exercises[0]["difficulty"] == difficulty
+    assert exercises[0]["topic"] == topic
+
+
+@pytest.mark.parametrize("topic", ["LOOPS", "Loops", "lOoPs"])
+async def test_topic_exercises_match_topic_regardless_of_case(api: ApiClient, topic: str) -> None:
+    expected = (await api.get("/exercises/topic/loops")).json()
+
+    reply = await api.get(f"/exercises/topic/{topic}")
+
+    assert reply.status == 200
+    assert reply.json() == expected
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["no-such-topic", "loop", "%00", "..", "x" * 300, "loops'%20OR%20'1'='1"],
+    ids=["unknown", "prefix", "nul", "dot-dot", "300-chars", "quote"],
+)
+async def test_topic_exercises_unknown_topic_is_empty_list(api: ApiClient, topic: str) -> None:
+    reply = await api.get(f"/exercises/topic/{topic}")
+
+    assert reply.status == 200
+    assert reply.json() == []
+
+
+@pytest.mark.parametrize("difficulty", ["impossible", "EASY", "", "easy,hard"])
+async def test_topic_exercises_unknown_difficulty_is_422(api: ApiClient, difficulty: str) -> None:
+    reply = await api.get(f"/exercises/topic/loops?difficulty={difficulty}")
+
+    body = assert_error(reply, 422)
+    assert [problem["field"] for problem in body["details"]] == ["difficulty"]
+
+
+async def test_topic_exercises_without_token_are_public(api: ApiClient) -> None:
+    reply = await api.get("/exercises/topic/loops")
+
+    assert reply.status == 200
+
+
+# -- what a student may see ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_exercise_content_shows_the_prompt_and_the_starter_code(
+    api: ApiClient, learnflow: Any, topic: str
+) -> None:
+    stored = stored_exercises(learnflow, topic)
+
+    served = await exercises_by_id(api, topic)
+
+    for exercise in stored:
+        content = served[exercise.id]["content"]
+        assert exercise.prompt.strip() in content
+        assert f"```python\n{exercise.starter_code.rstrip()}\n```" in content
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_exercise_content_never_shows_the_hidden_tests(
+    api: ApiClient, learnflow: Any, topic: str
+) -> None:
+    stored = stored_exercises(learnflow, topic)
+
+    served = await exercises_by_id(api, topic)
+
+    for exercise in stored:
+        content = served[exercise.id]["content"]
+        assert "def test_" not in content
+        for name in hidden_test_names(exercise.tests_code):
+            assert name not in content, f"{exercise.id} shows its hidden test {name}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+async def test_exercise_content_never_shows_the_solution(
+    api: ApiClient, learnflow: Any, topic: str
+) -> None:
+    stored = stored_exercises(learnflow, topic)
+
+    served = await exercises_by_id(api, topic)
+
+    for exercise in stored:
+        content = served[exercise.id]["content"]
+        assert solution_only_lines(exercise), f"{exercise.id}: the solution adds nothing"
+        for line in solution_only_lines(exercise):
+            assert line not in content, f"{exercise.id} shows its solution line {line!r}"
