@@ -205,7 +205,7 @@ class LearnFlow(ExtensionApp):
         self.log.info("database %s", self.database.display_url)
         self.database.upgrade_schema()
 
-        self.accounts = self._account_service()
+        self.accounts = self.account_service()
         self.courses = CourseService(self.database, log=self.log)
         self.progress = ProgressService(self.database)
 
@@ -223,13 +223,17 @@ class LearnFlow(ExtensionApp):
         """Read the course directory again and index it."""
         return self.courses.index(load_course(Path(self.course_dir)))
 
-    def _account_service(self) -> AccountService:
+    def signing_secret(self) -> bytes:
+        """Return the configured token secret, or the generated one kept in the data directory."""
         if self.jwt_secret:
-            secret = self.jwt_secret.encode()
-        else:
-            secret = load_or_create_secret(
-                Path(jupyter_data_dir()) / "learnflow" / "jwt_secret", self.log
-            )
+            return self.jwt_secret.encode()
+        return load_or_create_secret(
+            Path(jupyter_data_dir()) / "learnflow" / "jwt_secret", self.log
+        )
+
+    def account_service(self, *, signing_secret: bytes | None = None) -> AccountService:
+        """Build the account service from the traits; ``signing_secret`` replaces the stored one."""
+        secret = signing_secret or self.signing_secret()
         hasher = PasswordHasher(
             time_cost=self.password_hash_time_cost,
             memory_cost_kib=self.password_hash_memory_kib,

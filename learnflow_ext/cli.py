@@ -7,6 +7,7 @@ and ``jupyter_learnflow_config``), so they act on the same database.
 from __future__ import annotations
 
 import getpass
+import secrets
 import sys
 from pathlib import Path
 from typing import ClassVar
@@ -113,7 +114,10 @@ class UserAddCommand(LearnFlowCommand):
         settings.database = Database(settings.database_url, log=self.log)
         try:
             settings.database.upgrade_schema()
-            user = settings._account_service().create_user(
+            # Creating an account signs no token: a throwaway secret spares the
+            # command from creating or reading the server's own.
+            accounts = settings.account_service(signing_secret=secrets.token_bytes(32))
+            user = accounts.create_user(
                 email=self.email, password=password, name=self.full_name, role=self.role
             )
         except LearnFlowError as error:

@@ -20,10 +20,12 @@ from nbformat.validator import ValidationError as NotebookValidationError
 from ..errors import CourseContentError
 from ..models import DIFFICULTIES
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MODULE_NOTEBOOK = "index.ipynb"
 EXERCISE_ROLES = ("prompt", "starter", "tests", "solution")
 MAX_TITLE_LENGTH = 200
+# Orders are stored as SQL INTEGER.
+ORDER_RANGE = (-(2**31), 2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -198,8 +200,8 @@ def _exercise(
             relative, "the 'tests' cells define no test function (def test_...() with no arguments)"
         )
 
-    topic = _text(facts, "topic", 64)
-    if not ID_PATTERN.match(topic):
+    topic = facts.get("topic")
+    if not isinstance(topic, str) or not ID_PATTERN.fullmatch(topic):
         raise CourseContentError(
             relative, f"topic {topic!r} must be lowercase letters, digits and dashes"
         )
@@ -256,6 +258,9 @@ def _read_notebook(course_dir: Path, path: Path) -> Any:
     except Exception as error:
         # nbformat raises assorted errors for damaged files; each is a content problem here.
         raise CourseContentError(relative, f"is not a valid notebook: {error}") from error
+    if _contains_nul(notebook):
+        # No database can store a NUL character in text; nor should a lesson hold one.
+        raise CourseContentError(relative, "contains a NUL character (\\x00)")
     return notebook
 
 
@@ -278,7 +283,7 @@ def _learnflow_metadata(notebook: Any, relative: str) -> dict[str, Any]:
 
 def _claim_id(facts: dict[str, Any], seen_ids: dict[str, str], relative: str) -> str:
     item_id = facts.get("id")
-    if not isinstance(item_id, str) or not ID_PATTERN.match(item_id):
+    if not isinstance(item_id, str) or not ID_PATTERN.fullmatch(item_id):
         raise CourseContentError(
             relative,
             f"id {item_id!r} must be 1 to 64 lowercase letters, digits and dashes, "
@@ -301,9 +306,22 @@ def _text(facts: dict[str, Any], key: str, max_length: int, *, required: bool = 
 
 def _integer(facts: dict[str, Any], key: str) -> int:
     value = facts.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise CourseContentError(facts["_path"], f"{key} must be an integer, not {value!r}")
+    low, high = ORDER_RANGE
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise CourseContentError(
+            facts["_path"], f"{key} must be an integer from {low} to {high}, not {value!r}"
+        )
     return value
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
 
 
 def _check_syntax(code: str, role: str, relative: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import Database
@@ -31,21 +32,35 @@ class CourseService:
         self.log = log
 
     def index(self, course: Course) -> IndexSummary:
-        """Store ``course``, keyed by its stable ids; what is gone becomes inactive."""
+        """Store ``course``, keyed by its stable ids; what is gone becomes inactive.
+
+        A module the database refuses is logged and left out, like a broken notebook.
+        """
         for problem in course.problems:
             self.log.warning("course: skipped %s: %s", problem.path, problem.problem)
 
+        stored = []
         with self.database.transaction() as session:
             for model in (Module, Lesson, Exercise):
                 session.execute(update(model).values(active=False))
             for module in course.modules:
-                self._store_module(session, module)
+                try:
+                    with session.begin_nested():
+                        self._store_module(session, module)
+                except SQLAlchemyError as error:
+                    self.log.warning(
+                        "course: skipped %s: the database refused it: %s",
+                        module.source_path,
+                        error.__class__.__name__,
+                    )
+                else:
+                    stored.append(module)
 
         return IndexSummary(
-            modules=len(course.modules),
-            lessons=course.lesson_count,
-            exercises=course.exercise_count,
-            problems=len(course.problems),
+            modules=len(stored),
+            lessons=sum(len(module.lessons) for module in stored),
+            exercises=sum(len(module.exercises) for module in stored),
+            problems=len(course.problems) + len(course.modules) - len(stored),
         )
 
     def _store_module(self, session: Session, content: ModuleContent) -> None:
@@ -103,7 +118,7 @@ class CourseService:
     def exercises_by_topic(self, topic: str, difficulty: str | None) -> list[dict[str, Any]]:
         """Return the exercises practising ``topic``, optionally of one difficulty only."""
         topic = topic.strip().lower()
-        if not ID_PATTERN.match(topic):
+        if not ID_PATTERN.fullmatch(topic):
             return []
         query = (
             select(Exercise)
@@ -118,7 +133,7 @@ class CourseService:
 
     @staticmethod
     def active_module(session: Session, module_id: str) -> Module:
-        module = session.get(Module, module_id) if ID_PATTERN.match(module_id) else None
+        module = session.get(Module, module_id) if ID_PATTERN.fullmatch(module_id) else None
         if module is None or not module.active:
             raise NotFoundError(f"no module with id {module_id!r}", code="module_not_found")
         return module

@@ -15,7 +15,7 @@ from ..models import Module, ModuleProgress, User
 from ..models.base import new_id, utc_now
 from .courses import CourseService
 
-UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 class ProgressService:
@@ -60,7 +60,7 @@ class ProgressService:
             )
         with self.database.transaction() as session:
             if caller["id"] != user_id:
-                student = session.get(User, user_id) if UUID_PATTERN.match(user_id) else None
+                student = session.get(User, user_id) if UUID_PATTERN.fullmatch(user_id) else None
                 if student is None or student.role != "student":
                     raise NotFoundError(f"no student with id {user_id!r}", code="user_not_found")
             records = session.scalars(
