@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from sqlalchemy import select, update
@@ -64,43 +64,14 @@ class CourseService:
         )
 
     def _store_module(self, session: Session, content: ModuleContent) -> None:
-        module = session.get(Module, content.id) or Module(id=content.id)
-        module.title = content.title
-        module.description = content.description
-        module.order = content.order
-        module.source_path = content.source_path
-        module.active = True
-        session.add(module)
+        facts = {f.name: getattr(content, f.name) for f in fields(content)}
+        del facts["lessons"], facts["exercises"]
+        _upsert(session, Module, facts)
         session.flush()
-
-        for item in content.lessons:
-            lesson = session.get(Lesson, item.id) or Lesson(id=item.id)
-            lesson.module_id = content.id
-            lesson.title = item.title
-            lesson.content = item.content
-            lesson.order = item.order
-            lesson.source_path = item.source_path
-            lesson.active = True
-            session.add(lesson)
-
-        for item in content.exercises:
-            exercise = session.get(Exercise, item.id) or Exercise(id=item.id)
-            exercise.module_id = content.id
-            for name in (
-                "title",
-                "description",
-                "topic",
-                "difficulty",
-                "order",
-                "prompt",
-                "starter_code",
-                "tests_code",
-                "solution_code",
-                "source_path",
-            ):
-                setattr(exercise, name, getattr(item, name))
-            exercise.active = True
-            session.add(exercise)
+        for lesson in content.lessons:
+            _upsert(session, Lesson, {**asdict(lesson), "module_id": content.id})
+        for exercise in content.exercises:
+            _upsert(session, Exercise, {**asdict(exercise), "module_id": content.id})
 
     def list_modules(self) -> list[dict[str, Any]]:
         """Return every module in course order, each with its lessons in order."""
@@ -137,3 +108,12 @@ class CourseService:
         if module is None or not module.active:
             raise NotFoundError(f"no module with id {module_id!r}", code="module_not_found")
         return module
+
+
+def _upsert(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """Create or update the row ``values["id"]`` of ``model`` and mark it active."""
+    row = session.get(model, values["id"]) or model(id=values["id"])
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.active = True
+    session.add(row)
