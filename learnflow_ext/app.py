@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 
 from jupyter_core.paths import jupyter_data_dir
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Int, List, TraitError, Unicode, default, validate
+from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 
 from .database import Database, normalize_database_url
 from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
 from .handlers.base import NotFoundHandler
+from .handlers.execution import ExecuteHandler
 from .handlers.exercises import TopicExercisesHandler
 from .handlers.modules import ModuleCollectionHandler, ModuleHandler
 from .handlers.openapi import OpenAPIHandler
@@ -21,8 +22,11 @@ from .handlers.progress import ModuleProgressHandler, UserProgressHandler
 from .services.auth import AccountService
 from .services.content import load_course
 from .services.courses import CourseService
+from .services.execution import ExecutionService
+from .services.kernels import KernelPool
 from .services.passwords import PasswordHasher
 from .services.progress import ProgressService
+from .services.sandbox import probe_protections
 from .services.throttle import LoginThrottleService, ThrottleRule
 from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secret
 
@@ -40,6 +44,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
     (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
     (f"/exercises/topic/{ID.format('topic')}", TopicExercisesHandler),
+    ("/code/execute", ExecuteHandler),
     ("/openapi.json", OpenAPIHandler),
 ]
 
@@ -136,6 +141,65 @@ class LearnFlow(ExtensionApp):
 
     password_hash_parallelism = Int(4, help="argon2id lanes for password hashes.").tag(config=True)
 
+    # -- code execution ------------------------------------------------------------------------
+
+    allow_unsandboxed_execution = Bool(
+        False,
+        help="""Run student code even when this machine cannot sandbox it (no bubblewrap,
+        no namespaces or no seccomp). Quotas still apply, but student code could then read
+        the server's files and reach the network. Only for a single trusted user.""",
+    ).tag(config=True)
+
+    execution_warm_kernels = Int(
+        2, help="Sandboxed kernels kept started and waiting, so a first run starts at once."
+    ).tag(config=True)
+
+    execution_max_kernels = Int(
+        16,
+        help="""Most sandboxed kernels alive at once. Each active student holds one until it
+        has been idle for execution_idle_timeout_s.""",
+    ).tag(config=True)
+
+    execution_idle_timeout_s = Int(
+        600, help="Seconds after a student's last run before their kernel is shut down."
+    ).tag(config=True)
+
+    execution_max_concurrent_runs = Int(
+        4, help="Runs executing at the same moment across all students; more wait in a queue."
+    ).tag(config=True)
+
+    execution_max_queued_runs = Int(
+        32, help="Runs allowed to wait for their turn; beyond that requests get 503."
+    ).tag(config=True)
+
+    execution_max_runs_per_user = Int(
+        2, help="Runs one student may have running or waiting at once; beyond that, 429."
+    ).tag(config=True)
+
+    sandbox_uid_base = Int(
+        900000,
+        help="""When the server runs as root, each kernel runs as its own unprivileged uid
+        from this number up (execution_max_kernels of them). No account needs to exist.""",
+    ).tag(config=True)
+
+    wall_time_limit_s = Float(10.0, help="Wall-clock seconds one run may take.").tag(config=True)
+
+    cpu_time_limit_s = Float(5.0, help="CPU seconds one run may use.").tag(config=True)
+
+    memory_limit_mb = Int(256, help="Memory one run may allocate, in MB.").tag(config=True)
+
+    max_processes = Int(64, help="Processes and threads one run may start.").tag(config=True)
+
+    max_file_size_mb = Int(1, help="Largest file one run may write, in MB.").tag(config=True)
+
+    max_output_bytes = Int(
+        1024 * 1024, help="Output (stdout and stderr) one run may print before it is stopped."
+    ).tag(config=True)
+
+    max_code_bytes = Int(
+        64 * 1024, help="Largest program accepted by POST /code/execute; larger gets 413."
+    ).tag(config=True)
+
     @default("course_dir")
     def _default_course_dir(self) -> str:
         return str(bundled_course_dir())
@@ -191,6 +255,15 @@ class LearnFlow(ExtensionApp):
         "password_hash_time_cost",
         "password_hash_memory_kib",
         "password_hash_parallelism",
+        "execution_max_kernels",
+        "execution_idle_timeout_s",
+        "execution_max_concurrent_runs",
+        "execution_max_runs_per_user",
+        "memory_limit_mb",
+        "max_processes",
+        "max_file_size_mb",
+        "max_output_bytes",
+        "max_code_bytes",
     )
     def _check_positive(self, proposal: dict[str, Any]) -> int:
         if proposal["value"] < 1:
@@ -208,6 +281,7 @@ class LearnFlow(ExtensionApp):
         self.accounts = self.account_service()
         self.courses = CourseService(self.database, log=self.log)
         self.progress = ProgressService(self.database)
+        self.execution = self._execution_service()
 
         summary = self.reload_course()
         self.log.info(
@@ -217,6 +291,55 @@ class LearnFlow(ExtensionApp):
             summary.lessons,
             summary.exercises,
             summary.problems,
+        )
+
+    def _execution_service(self) -> ExecutionService:
+        protections = probe_protections()
+        pool, refusal = None, ""
+        if protections.sufficient or self.allow_unsandboxed_execution:
+            pool = KernelPool(
+                protections=protections,
+                limits={
+                    "wall_time_s": self.wall_time_limit_s,
+                    "cpu_time_s": self.cpu_time_limit_s,
+                    "memory_mb": self.memory_limit_mb,
+                    "max_processes": self.max_processes,
+                    "max_file_size_mb": self.max_file_size_mb,
+                    "max_output_bytes": self.max_output_bytes,
+                },
+                warm_size=self.execution_warm_kernels,
+                max_kernels=self.execution_max_kernels,
+                idle_timeout_s=self.execution_idle_timeout_s,
+                uid_base=self.sandbox_uid_base,
+                log=self.log,
+            )
+        if protections.sufficient:
+            self.log.info(
+                "code execution: sandbox with %s; %d warm kernels, at most %d",
+                protections.describe(),
+                self.execution_warm_kernels,
+                self.execution_max_kernels,
+            )
+        else:
+            refusal = "code execution is disabled: " + "; ".join(protections.problems)
+            if pool is not None:
+                self.log.warning(
+                    "code execution WITHOUT a sandbox (allow_unsandboxed_execution): %s; "
+                    "protections left: %s",
+                    "; ".join(protections.problems),
+                    protections.describe(),
+                )
+            else:
+                self.log.warning("%s", refusal)
+        return ExecutionService(
+            pool,
+            refusal=refusal,
+            max_code_bytes=self.max_code_bytes,
+            max_in_flight_per_user=self.execution_max_runs_per_user,
+            max_concurrent_runs=self.execution_max_concurrent_runs,
+            max_queued_runs=self.execution_max_queued_runs,
+            wall_time_limit_s=self.wall_time_limit_s,
+            log=self.log,
         )
 
     def reload_course(self) -> Any:
@@ -263,6 +386,12 @@ class LearnFlow(ExtensionApp):
         self.handlers.extend((f"/{API_ROOT}{path}", handler) for path, handler in ROUTES)
         self.handlers.append((f"/{API_ROOT}(?:/.*)?", NotFoundHandler))
 
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Start the warm kernels once the event loop runs."""
+        if self.execution.pool is not None:
+            self.execution.pool.start()
+
     async def stop_extension(self) -> None:
-        """Close the database connections."""
+        """Shut down every kernel and close the database connections."""
+        await self.execution.shutdown()
         self.database.close()

@@ -9,6 +9,8 @@ from pydantic import BaseModel
 from . import __version__
 from .schemas import (
     ErrorOut,
+    ExecuteOut,
+    ExecuteRequest,
     ExerciseOut,
     LoginOut,
     LoginRequest,
@@ -17,6 +19,7 @@ from .schemas import (
     ProgressOut,
     ProgressUpdate,
     RegisterRequest,
+    RequestBody,
     UserOut,
 )
 
@@ -28,7 +31,8 @@ ERROR_DESCRIPTIONS = {
     409: "Clashes with what is stored.",
     413: "The body is too large.",
     422: "A field breaks the rules; `details` names each one.",
-    429: "Too many attempts; wait `Retry-After` seconds.",
+    429: "Too many attempts or runs at once; wait `Retry-After` seconds.",
+    503: "Code execution is unavailable or saturated; `Retry-After` says when to retry.",
 }
 
 #: Path parameters are non-empty and never contain a slash.
@@ -58,10 +62,11 @@ def _operation(
     }
     for error in sorted({*errors, 401}):
         responses[str(error)] = _json(_ref(ErrorOut), ERROR_DESCRIPTIONS[error])
-    if 429 in errors:
-        responses["429"]["headers"] = {
-            "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-        }
+    for status in (429, 503):
+        if status in errors:
+            responses[str(status)]["headers"] = {
+                "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+            }
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
         operation["requestBody"] = {
@@ -87,6 +92,8 @@ def _path_parameter(name: str, description: str) -> dict[str, Any]:
 def _components() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         RegisterRequest,
+        ExecuteRequest,
+        ExecuteOut,
         LoginRequest,
         ProgressUpdate,
         UserOut,
@@ -99,11 +106,7 @@ def _components() -> dict[str, Any]:
     ]
     schemas: dict[str, Any] = {}
     for model in models:
-        mode = (
-            "validation"
-            if model in (RegisterRequest, LoginRequest, ProgressUpdate)
-            else ("serialization")
-        )
+        mode = "validation" if issubclass(model, RequestBody) else "serialization"
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -215,6 +218,15 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                         "The exercises; empty for an unknown topic.",
                     ),
                     errors=(422,),
+                )
+            },
+            "/code/execute": {
+                "post": _operation(
+                    "Run Python code in the caller's own sandboxed kernel",
+                    bearer=True,
+                    body=ExecuteRequest,
+                    ok=(200, _ref(ExecuteOut), "What the run printed, and how it ended."),
+                    errors=(400, 413, 422, 429, 503),
                 )
             },
             "/openapi.json": {

@@ -57,6 +57,20 @@ class ProgressUpdate(RequestBody):
     ]
 
 
+class ExecuteRequest(RequestBody):
+    code: Annotated[
+        str, Field(description="Python source; larger than the configured limit is 413.")
+    ]
+    language: Literal["python"]
+
+
+class ExecuteOut(Document):
+    output: str = Field(description="Standard output and the text of cell results.")
+    errors: str = Field(description="Standard error, tracebacks, and why a run was stopped.")
+    execution_time: float = Field(description="Seconds, measured by the server.")
+    status: Literal["ok", "error", "timeout", "memory_limit", "output_limit", "killed"]
+
+
 class UserOut(Document):
     id: str
     email: str

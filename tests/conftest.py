@@ -74,6 +74,8 @@ def jp_server_config(database_url: str, request: pytest.FixtureRequest) -> dict[
             "password_hash_time_cost": 1,
             "password_hash_memory_kib": 8 * 1024,
             "password_hash_parallelism": 1,
+            # Kernels start only in tests that run code.
+            "execution_warm_kernels": 0,
             **(marker.kwargs if marker else {}),
         },
     }

@@ -1,0 +1,139 @@
+"""Start a LearnFlow sandbox kernel: build the bubblewrap sandbox and exec into it.
+
+Runs outside the sandbox, with the server's rights. The server describes the
+sandbox in the LEARNFLOW_SANDBOX environment variable (JSON, see ``policy.py``);
+nothing else of the server's environment reaches the kernel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from policy import SandboxPolicy  # noqa: E402
+
+# Host directories that hold nothing but programs and libraries.
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# The only files of /etc the kernel sees: the linker's cache and the time zone.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+# Jupyter configuration, which may hold secrets, can live under these.
+MASKED_DIRS = ("/usr/etc", "/usr/local/etc", "/usr/local/share/jupyter")
+
+
+def python_dirs() -> list[str]:
+    """Return the directories the kernel's Python needs: its programs and libraries only."""
+    dirs = []
+    for prefix in {sys.base_prefix, sys.prefix}:
+        for name in ("bin", "lib", "lib64"):
+            path = os.path.join(prefix, name)
+            if os.path.isdir(path) and not path.startswith("/usr/"):
+                dirs.append(os.path.realpath(path))
+    return sorted(set(dirs))
+
+
+def _parents(paths: list[str]) -> list[str]:
+    """bubblewrap options making every parent of ``paths`` a directory others may traverse.
+
+    Directories bubblewrap creates on its own are private to root, which would hide
+    the bound paths from the unprivileged kernel.
+    """
+    parents = {
+        str(parent) for path in paths for parent in Path(path).parents if parent != Path("/")
+    }
+    options = []
+    for parent in sorted(parents, key=lambda p: (p.count("/"), p)):
+        options += ["--perms", "0755", "--dir", parent]
+    return options
+
+
+def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
+    command = [policy.bwrap, "--die-with-parent", "--new-session", "--clearenv"]
+    if policy.drop_to_uid is not None:
+        # The server runs as root: bubblewrap builds the namespaces with root's rights,
+        # keeps only the right to change ids, and confine.py drops to the kernel's own uid.
+        command += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
+        command += ["--unshare-cgroup-try", "--cap-drop", "ALL"]
+        command += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        command += ["--unshare-all", "--unshare-user", "--cap-drop", "ALL"]
+
+    for path in SYSTEM_DIRS:
+        if os.path.islink(path):
+            command += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            command += ["--ro-bind", path, path]
+    for path in MASKED_DIRS:
+        if os.path.isdir(path):
+            command += ["--tmpfs", path]
+    command += ["--proc", "/proc", "--dev", "/dev"]
+    command += ["--size", str(policy.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
+    bound = [*python_dirs(), str(HERE), policy.ipc_dir]
+    command += _parents([*ETC_FILES, *bound])
+    for path in ETC_FILES:
+        command += ["--ro-bind-try", path, path]
+    for path in bound[:-1]:
+        command += ["--ro-bind", path, path]
+    command += ["--bind", policy.ipc_dir, policy.ipc_dir]
+
+    environment = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "MALLOC_ARENA_MAX": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "LEARNFLOW_LIMITS": json.dumps(policy.limits),
+    }
+    for name, value in environment.items():
+        command += ["--setenv", name, value]
+    command += ["--chdir", "/tmp"]
+
+    confine = [sys.executable, "-I", str(HERE / "confine.py"), "--writable", policy.ipc_dir]
+    if policy.drop_to_uid is not None:
+        confine += ["--uid", str(policy.drop_to_uid)]
+    kernel = [sys.executable, "-I", str(HERE / "sandbox_kernel.py"), "-f", connection_file]
+    return [*command, *confine, "--", *kernel]
+
+
+def main() -> None:
+    if sys.argv[1:2] != ["-f"] or len(sys.argv) != 3:
+        sys.exit("usage: launcher.py -f CONNECTION_FILE")
+    policy = SandboxPolicy.from_json(os.environ["LEARNFLOW_SANDBOX"])
+
+    # The kernel reads its connection file from its own directory, which is all of
+    # the host's writable file system it can see.
+    connection_file = os.path.join(policy.ipc_dir, "connection.json")
+    shutil.copyfile(sys.argv[2], connection_file)
+    if policy.drop_to_uid is not None:
+        os.chown(policy.ipc_dir, policy.drop_to_uid, policy.drop_to_uid)
+        os.chown(connection_file, policy.drop_to_uid, policy.drop_to_uid)
+    os.chmod(connection_file, 0o600)
+
+    memory = policy.kernel_address_space_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    if policy.bwrap:
+        command = bwrap_command(policy, connection_file)
+    else:
+        # Unsandboxed, allowed only by explicit operator choice: limits still apply.
+        command = [
+            sys.executable, "-I", str(HERE / "confine.py"), "--writable", policy.ipc_dir,
+            *(["--uid", str(policy.drop_to_uid)] if policy.drop_to_uid is not None else []),
+            "--", sys.executable, "-I", str(HERE / "sandbox_kernel.py"), "-f", connection_file,
+        ]  # fmt: skip
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "MALLOC_ARENA_MAX": "1"})
+        os.environ["LEARNFLOW_LIMITS"] = json.dumps(policy.limits)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Sandboxed IPython kernels: starting them, running one cell, and keeping a warm pool."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+
+from ..errors import ServiceUnavailableError
+from .sandbox import Protections, bundled_kernels_dir, load_kernel_module
+
+KERNEL_NAME = "learnflow-python"
+# Time the server waits beyond the kernel's own wall-clock limit before it gives up on it.
+GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class RunResult:
+    status: str
+    stdout: str
+    stderr: str
+
+
+class KernelDiedError(Exception):
+    """The kernel process ended, or stopped answering, while running a cell."""
+
+
+class SandboxedKernel:
+    """One kernel in its own sandbox, serving one user at a time."""
+
+    def __init__(self, manager: AsyncKernelManager, ipc_dir: str, uid: int | None) -> None:
+        self.manager = manager
+        self.client = manager.client()
+        self.ipc_dir = ipc_dir
+        self.uid = uid
+        self.user_id: str | None = None
+        self.busy = False
+        self.last_used = time.monotonic()
+
+    async def run(self, code: str, timeout_s: float) -> RunResult:
+        """Run ``code``; raise ``KernelDiedError`` if the kernel does not answer in time."""
+        msg_id = self.client.execute(code, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                reply = await self.client.get_shell_msg(timeout=0.25)
+            except Exception:  # queue.Empty: nothing yet; see whether the kernel still lives
+                if not await self.manager.is_alive():
+                    raise KernelDiedError("the kernel process ended") from None
+                continue
+            if reply["parent_header"].get("msg_id") != msg_id:
+                continue
+            outcome = reply["content"].get("learnflow")
+            if outcome is None:
+                raise KernelDiedError("the kernel answered without a LearnFlow outcome")
+            return RunResult(outcome["status"], outcome["stdout"], outcome["stderr"])
+        raise KernelDiedError("the kernel did not answer in time")
+
+    async def shutdown(self) -> None:
+        self.client.stop_channels()
+        with contextlib.suppress(Exception):
+            await self.manager.shutdown_kernel(now=True)
+        shutil.rmtree(self.ipc_dir, ignore_errors=True)
+
+
+class KernelPool:
+    """Pre-started kernels, and the kernel each active user is running on.
+
+    A kernel is never shared: it belongs to one user from their first run until it
+    has been idle for ``idle_timeout_s`` or is replaced after a crash.
+    """
+
+    def __init__(
+        self,
+        *,
+        protections: Protections,
+        limits: dict[str, Any],
+        warm_size: int,
+        max_kernels: int,
+        idle_timeout_s: float,
+        uid_base: int,
+        log: logging.Logger,
+    ) -> None:
+        self.protections = protections
+        self.limits = limits
+        self.warm_size = warm_size
+        self.max_kernels = max_kernels
+        self.idle_timeout_s = idle_timeout_s
+        self.log = log
+        self._policy = load_kernel_module("policy")
+        self._specs = KernelSpecManager(kernel_dirs=[str(bundled_kernels_dir())])
+        self._root = tempfile.mkdtemp(prefix="learnflow-kernels-")
+        # Kernels running under their own uids must reach their directory below this one.
+        os.chmod(self._root, 0o711)  # noqa: S103 - traverse only; nobody may list or write
+        self._free_uids = list(range(uid_base, uid_base + max_kernels))
+        self._warm: list[SandboxedKernel] = []
+        self._assigned: dict[str, SandboxedKernel] = {}
+        self._starting = 0
+        self._lock = asyncio.Lock()
+        self._refill_task: asyncio.Task[None] | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self._warm) + len(self._assigned) + self._starting
+
+    def start(self) -> None:
+        """Begin filling the warm pool in the background."""
+        self._schedule_refill()
+
+    async def kernel_for(self, user_id: str) -> SandboxedKernel:
+        """Return the user's own kernel, giving them a warm one (or a new one) if needed."""
+        async with self._lock:
+            kernel = self._assigned.get(user_id)
+            if kernel is None:
+                kernel = await self._take_kernel()
+                kernel.user_id = user_id
+                self._assigned[user_id] = kernel
+            kernel.last_used = time.monotonic()
+        self._schedule_refill()
+        return kernel
+
+    async def discard(self, kernel: SandboxedKernel) -> None:
+        """Shut down a kernel that crashed or misbehaved; its user gets a fresh one next time."""
+        async with self._lock:
+            if kernel.user_id is not None and self._assigned.get(kernel.user_id) is kernel:
+                del self._assigned[kernel.user_id]
+        await self._retire(kernel)
+        self._schedule_refill()
+
+    async def shutdown(self) -> None:
+        """Stop every kernel; nothing of them is left running."""
+        if self._refill_task is not None:
+            self._refill_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refill_task
+        kernels = [*self._warm, *self._assigned.values()]
+        self._warm.clear()
+        self._assigned.clear()
+        await asyncio.gather(*(kernel.shutdown() for kernel in kernels))
+        shutil.rmtree(self._root, ignore_errors=True)
+
+    async def _take_kernel(self) -> SandboxedKernel:
+        if self._warm:
+            return self._warm.pop()
+        await self._cull_idle(force_one=self.size >= self.max_kernels)
+        if self.size >= self.max_kernels:
+            raise ServiceUnavailableError(
+                "every code runner is busy; try again shortly",
+                retry_after_s=2,
+                code="no_kernel_available",
+            )
+        return await self._start_kernel()
+
+    async def _cull_idle(self, *, force_one: bool = False) -> None:
+        """Retire kernels idle too long; if ``force_one``, also the least recently used idle one."""
+        now = time.monotonic()
+        idle = sorted(
+            (k for k in self._assigned.values() if not k.busy),
+            key=lambda k: k.last_used,
+        )
+        retire = [k for k in idle if now - k.last_used > self.idle_timeout_s]
+        if force_one and idle and not retire:
+            retire = idle[:1]
+        for kernel in retire:
+            assert kernel.user_id is not None
+            del self._assigned[kernel.user_id]
+            await self._retire(kernel)
+
+    async def _retire(self, kernel: SandboxedKernel) -> None:
+        await kernel.shutdown()
+        if kernel.uid is not None:
+            self._free_uids.append(kernel.uid)
+
+    async def _start_kernel(self) -> SandboxedKernel:
+        uid = self._free_uids.pop(0) if self.protections.separate_uids else None
+        ipc_dir = tempfile.mkdtemp(prefix="k-", dir=self._root)
+        policy = self._policy.SandboxPolicy(
+            ipc_dir=ipc_dir,
+            bwrap=self.protections.bwrap,
+            drop_to_uid=uid,
+            limits={**self.limits, "sandboxed": bool(self.protections.bwrap)},
+        )
+        manager = AsyncKernelManager(
+            kernel_name=KERNEL_NAME,
+            kernel_spec_manager=self._specs,
+            transport="ipc",
+            ip=os.path.join(ipc_dir, "kernel"),
+        )
+        self._starting += 1
+        try:
+            await manager.start_kernel(
+                env={"LEARNFLOW_SANDBOX": policy.to_json(), "PATH": os.environ.get("PATH", "")}
+            )
+            kernel = SandboxedKernel(manager, ipc_dir, uid)
+            kernel.client.start_channels()
+            await kernel.client.wait_for_ready(timeout=60)
+        except Exception:
+            with contextlib.suppress(Exception):
+                await manager.shutdown_kernel(now=True)
+            shutil.rmtree(ipc_dir, ignore_errors=True)
+            if uid is not None:
+                self._free_uids.append(uid)
+            raise
+        finally:
+            self._starting -= 1
+        return kernel
+
+    def _schedule_refill(self) -> None:
+        if self._refill_task is None or self._refill_task.done():
+            self._refill_task = asyncio.get_running_loop().create_task(self._refill())
+
+    async def _refill(self) -> None:
+        while len(self._warm) + self._starting < self.warm_size and self.size < self.max_kernels:
+            try:
+                kernel = await self._start_kernel()
+            except Exception:
+                self.log.exception("could not start a sandboxed kernel")
+                await asyncio.sleep(5)
+                continue
+            self._warm.append(kernel)
