@@ -10,6 +10,7 @@ system calls with seccomp, and only then exec the kernel, which inherits it all.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import struct
@@ -112,10 +113,9 @@ def apply_seccomp() -> None:
 
     flt = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     for name in DENIED_SYSCALLS:
-        try:
+        # A system call this architecture or libseccomp does not know is skipped.
+        with contextlib.suppress(RuntimeError, ValueError, OSError):
             flt.add_rule(pyseccomp.ERRNO(1), name)
-        except (RuntimeError, ValueError, OSError):
-            pass  # a system call this architecture or libseccomp does not know
     flt.load()
 
 

@@ -11,6 +11,7 @@ returned in the execute reply under ``learnflow``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -24,9 +25,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 
-from IPython.core.displayhook import DisplayHook
 from ipykernel.ipkernel import IPythonKernel
 from ipykernel.kernelapp import IPKernelApp
+from IPython.core.displayhook import DisplayHook
 
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Imported once in the kernel so that runs importing them start at once.
@@ -182,9 +183,8 @@ def _child(shell: object, code: str, limits: Limits, workdir: str, writes: list[
         sys.stdout.flush()
         sys.stderr.flush()
         os.write(status_pipe, status.encode())
-    except BaseException:  # noqa: BLE001 - the child must always end here
-        pass
     finally:
+        # Whatever happened, the child ends here and never returns into the kernel.
         os._exit(0)
 
 
@@ -211,10 +211,8 @@ def _task_count() -> int:
     count = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            try:
+            with contextlib.suppress(OSError):
                 count += len(os.listdir(f"/proc/{entry}/task"))
-            except OSError:
-                pass
     return count
 
 
@@ -328,19 +326,15 @@ def _kill_other_processes() -> None:
         if not others:
             return
         for pid in others:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         _reap()
         time.sleep(0.002)
 
 
 def _kill_session(session_id: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(session_id, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     _reap()
 
 
@@ -367,10 +361,8 @@ def _empty_tmp() -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
 
 
 if __name__ == "__main__":
