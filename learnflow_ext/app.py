@@ -229,6 +229,12 @@ class LearnFlow(ExtensionApp):
             )
         return value
 
+    @validate("wall_time_limit_s", "cpu_time_limit_s")
+    def _check_time_limit(self, proposal: dict[str, Any]) -> float:
+        if not 0 < proposal["value"] <= 3600:
+            raise TraitError(f"LearnFlow.{proposal['trait'].name} must be between 0 and 3600 s")
+        return proposal["value"]
+
     @validate("allowed_origins")
     def _check_allowed_origins(self, proposal: dict[str, Any]) -> list[str]:
         for origin in proposal["value"]:
