@@ -1,16 +1,18 @@
 """The LearnFlow sandbox kernel: an IPython kernel that runs every cell in a fresh process.
 
-The kernel process itself never runs student code. For each execute request it
-forks a child with a pristine copy of its own state (so nothing from an earlier
-run survives: names, imports, patched modules, files), gives the child per-run
-limits, runs the cell there with IPython, and collects its output. After the run
-every other process in the sandbox is killed and the working directory removed.
-The result's status (ok, error, timeout, memory_limit, output_limit, killed) is
-returned in the execute reply under ``learnflow``.
+The kernel process itself never runs student code. Ahead of each execute request it
+forks a child, a pristine copy of its own state (so nothing from an earlier run
+survives: names, imports, patched modules, files), which sets its per-run limits and
+waits for the cell. The cell runs there with IPython; the kernel collects its output,
+replies, and then kills every other process in the sandbox, removes the working
+directory and forks the child for the next run. The result's status (ok, error,
+timeout, memory_limit, output_limit, killed) is returned in the execute reply under
+``learnflow``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import json
@@ -78,6 +80,9 @@ class SandboxKernel(IPythonKernel):
         for name in WARM_MODULES:
             __import__(name)
         self._warm_up_tracebacks()
+        self._warm_up_cells()
+        self._next_run: RunSlot | None = None
+        self._spent_run: RunSlot | None = None
 
     def _warm_up_tracebacks(self) -> None:
         """Format one traceback now, so that runs do not each load IPython's formatter."""
@@ -88,31 +93,36 @@ class SandboxKernel(IPythonKernel):
         except ValueError:
             self.shell.InteractiveTB.structured_traceback(*sys.exc_info())
 
+    def _warm_up_cells(self) -> None:
+        """Run IPython's cell machinery once, so each run's child finds it compiled."""
+        self.shell.run_cell("_learnflow_warm_up = [1]\n_learnflow_warm_up", store_history=False,
+                            silent=True)  # fmt: skip
+        self.shell.user_ns.pop("_learnflow_warm_up", None)
+
     async def do_execute(  # type: ignore[override]
         self, code: str, silent: bool, store_history: bool = True, *args: object, **kwargs: object
     ) -> dict:
         self.execution_count += 1
-        outcome = run_isolated(self.shell, code, self.limits)
+        self._recycle()
+        slot, self._next_run = self._next_run, None
+        assert slot is not None
+        outcome = slot.run(code, self.limits)
+        self._spent_run = slot
+        # Clean up and prepare the next run as soon as this reply has been sent.
+        asyncio.get_running_loop().call_soon(self._recycle)
 
         stdout = outcome.stdout.decode("utf-8", "replace")
         stderr = ANSI_ESCAPES.sub("", outcome.stderr.decode("utf-8", "replace")) + outcome.note
         if not silent:
-            if stdout:
-                self.session.send(
-                    self.iopub_socket,
-                    "stream",
-                    {"name": "stdout", "text": stdout},
-                    parent=self.get_parent(),
-                    ident=self._topic("stream"),
-                )
-            if stderr:
-                self.session.send(
-                    self.iopub_socket,
-                    "stream",
-                    {"name": "stderr", "text": stderr},
-                    parent=self.get_parent(),
-                    ident=self._topic("stream"),
-                )
+            for name, text in (("stdout", stdout), ("stderr", stderr)):
+                if text:
+                    self.session.send(
+                        self.iopub_socket,
+                        "stream",
+                        {"name": name, "text": text},
+                        parent=self.get_parent(),
+                        ident=self._topic("stream"),
+                    )
         reply: dict = {
             "status": "ok" if outcome.status == "ok" else "error",
             "execution_count": self.execution_count,
@@ -129,35 +139,71 @@ class SandboxKernel(IPythonKernel):
             reply.update(ename=outcome.status, evalue=outcome.note.strip(), traceback=[])
         return reply
 
+    def _recycle(self) -> None:
+        """Remove every trace of the last run, and fork the child for the next one."""
+        if self._spent_run is not None:
+            self._spent_run.clean_up(self.limits)
+            self._spent_run = None
+        if self._next_run is None:
+            self._next_run = RunSlot.fork(self.shell, self.limits)
 
-def run_isolated(shell: object, code: str, limits: Limits) -> Outcome:
-    """Run ``code`` in a forked child under ``limits``; clean up everything it left."""
-    workdir = tempfile.mkdtemp(prefix="run-", dir="/tmp" if limits.sandboxed else None)
-    # Frozen objects are never touched by the child's garbage collector, so the pages
-    # it shares with the kernel are not copied.
-    gc.freeze()
-    pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, status
-    pid = os.fork()
-    if pid == 0:
-        _child(shell, code, limits, workdir, [write for _read, write in pipes])
-    for _read, write in pipes:
-        os.close(write)
-    try:
-        return _supervise(pid, limits, [read for read, _write in pipes])
-    finally:
-        for read, _write in pipes:
-            os.close(read)
+
+class RunSlot:
+    """A forked child waiting for one cell, with the pipes to talk to it."""
+
+    def __init__(self, pid: int, workdir: str, code: int, reads: list[int]) -> None:
+        self.pid = pid
+        self.workdir = workdir
+        self.code = code
+        self.out, self.err, self.status = reads
+
+    @classmethod
+    def fork(cls, shell: object, limits: Limits) -> RunSlot:
+        workdir = tempfile.mkdtemp(prefix="run-", dir="/tmp" if limits.sandboxed else None)
+        # Frozen objects are never touched by the child's garbage collector, so the pages
+        # it shares with the kernel are not copied.
+        gc.freeze()
+        code_read, code_write = os.pipe()
+        pipes = [os.pipe() for _ in range(3)]  # stdout, stderr, status
+        pid = os.fork()
+        if pid == 0:
+            os.close(code_write)
+            for read, _write in pipes:
+                os.close(read)
+            _child(shell, limits, workdir, code_read, [write for _read, write in pipes])
+        os.close(code_read)
+        for _read, write in pipes:
+            os.close(write)
+        return cls(pid, workdir, code_write, [read for read, _write in pipes])
+
+    def run(self, code: str, limits: Limits) -> Outcome:
+        """Hand the child ``code`` and collect what it prints until it reports its status."""
+        started = time.monotonic()
+        try:
+            with open(self.code, "wb", closefd=False) as pipe:
+                pipe.write(code.encode())
+        except BrokenPipeError:
+            pass  # the child is gone; the supervision below reports it
+        os.close(self.code)
+        return _supervise(self.pid, started, limits, self.out, self.err, self.status)
+
+    def clean_up(self, limits: Limits) -> None:
+        for fd in (self.out, self.err, self.status):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
         if limits.sandboxed:
             _kill_other_processes()
             _empty_tmp()
         else:
             # Without a PID namespace only the run's own session can be found again.
-            _kill_session(pid)
-            shutil.rmtree(workdir, ignore_errors=True)
+            _kill_session(self.pid)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        _reap()
 
 
-def _child(shell: object, code: str, limits: Limits, workdir: str, writes: list[int]) -> None:
-    status = "error"
+def _child(shell: object, limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> None:
     try:
         out, err, status_pipe = writes
         os.setsid()
@@ -169,20 +215,23 @@ def _child(shell: object, code: str, limits: Limits, workdir: str, writes: list[
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         _set_limits(limits)
         os.chdir(workdir)
-
         shell.displayhook = TextDisplayHook(shell=shell)
         shell.display_trap.hook = shell.displayhook
         shell.display_pub.publish = lambda data, *a, **k: print(data.get("text/plain", ""))
         shell._showtraceback = lambda _t, _v, stb: print("\n".join(stb), file=sys.stderr)
+        with open(code_pipe, "rb") as pipe:
+            code = pipe.read().decode("utf-8", "replace")
+
         result = shell.run_cell(code, store_history=False)
 
-        if result.success:
-            status = "ok"
-        elif isinstance(result.error_in_exec, MemoryError):
+        status = "ok" if result.success else "error"
+        if isinstance(result.error_in_exec, MemoryError):
             status = "memory_limit"
         sys.stdout.flush()
         sys.stderr.flush()
-        os.write(status_pipe, status.encode())
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        report = {"status": status, "cpu_time_s": usage.ru_utime + usage.ru_stime}
+        os.write(status_pipe, json.dumps(report).encode())
     finally:
         # Whatever happened, the child ends here and never returns into the kernel.
         os._exit(0)
@@ -216,84 +265,81 @@ def _task_count() -> int:
     return count
 
 
-def _supervise(pid: int, limits: Limits, reads: list[int]) -> Outcome:
-    out, err, status_pipe = reads
-    started = time.monotonic()
+def _supervise(
+    pid: int, started: float, limits: Limits, out: int, err: int, status_pipe: int
+) -> Outcome:
+    """Collect the child's output until it reports, dies, or breaks a limit."""
     deadline = started + limits.wall_time_s
     pidfd = os.pidfd_open(pid)
     selector = selectors.DefaultSelector()
-    selector.register(pidfd, selectors.EVENT_READ)
-    for fd in (out, err):
+    for fd in (pidfd, out, err, status_pipe):
         os.set_blocking(fd, False)
         selector.register(fd, selectors.EVENT_READ)
-    captured = {out: bytearray(), err: bytearray()}
-    stopped, exited = "", False
-
-    while not stopped and not exited:
+    captured = {out: bytearray(), err: bytearray(), status_pipe: bytearray()}
+    stopped, finished = "", False
+    while not stopped and not finished:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             stopped = "timeout"
             break
         for key, _events in selector.select(remaining):
-            if key.fd == pidfd:
-                exited = True
-            elif not _drain(key.fd, captured[key.fd], selector):
-                pass
-        if sum(map(len, captured.values())) > limits.max_output_bytes:
+            if key.fd == pidfd or (
+                not _drain(key.fd, captured[key.fd], selector) and key.fd == status_pipe
+            ):
+                finished = True
+        if len(captured[out]) + len(captured[err]) > limits.max_output_bytes:
             stopped = "output_limit"
-
-    if stopped:
-        os.kill(pid, signal.SIGKILL)
-    _pid, wait_status, usage = os.wait4(pid, 0)
-    for fd in (out, err):
+    for fd in (out, err, status_pipe):
         if fd in selector.get_map():
             _drain(fd, captured[fd], selector)
     selector.close()
+
+    report = json.loads(captured[status_pipe]) if captured[status_pipe] else None
+    cpu_time_s = report["cpu_time_s"] if report else 0.0
+    signum = 0
+    if stopped or report is None:
+        # The child is stopped here or already dead: learn how it ended and what it used.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        _pid, wait_status, usage = os.wait4(pid, 0)
+        cpu_time_s = usage.ru_utime + usage.ru_stime
+        if not stopped and os.WIFSIGNALED(wait_status):
+            signum = os.WTERMSIG(wait_status)
     os.close(pidfd)
-    cpu_time_s = usage.ru_utime + usage.ru_stime
-    status_bytes = _read_available(status_pipe)
     stdout, stderr = bytes(captured[out]), bytes(captured[err])
+    return _outcome(stopped, report, signum, stdout, stderr, cpu_time_s, limits)
+
+
+def _outcome(
+    stopped: str,
+    report: dict | None,
+    signum: int,
+    stdout: bytes,
+    stderr: bytes,
+    cpu_time_s: float,
+    limits: Limits,
+) -> Outcome:
     if stopped == "output_limit":
         cut = limits.max_output_bytes
-        return Outcome(
-            "output_limit",
-            stdout[:cut],
-            stderr[: max(0, cut - len(stdout))],
-            cpu_time_s,
-            f"\nStopped: the program printed more than {cut} bytes.\n",
-        )
+        note = f"\nStopped: the program printed more than {cut} bytes.\n"
+        return Outcome("output_limit", stdout[:cut], stderr[: max(0, cut - len(stdout))],
+                       cpu_time_s, note)  # fmt: skip
     if stopped == "timeout":
-        return Outcome(
-            "timeout",
-            stdout,
-            stderr,
-            cpu_time_s,
-            f"\nStopped: the program ran longer than {limits.wall_time_s:g} s.\n",
-        )
-    if os.WIFSIGNALED(wait_status):
-        signum = os.WTERMSIG(wait_status)
-        if signum in (signal.SIGXCPU, signal.SIGKILL) and cpu_time_s >= limits.cpu_time_s - 0.05:
-            return Outcome(
-                "timeout",
-                stdout,
-                stderr,
-                cpu_time_s,
-                f"\nStopped: the program used more than {limits.cpu_time_s:g} s of CPU.\n",
-            )
-        return Outcome(
-            "killed",
-            stdout,
-            stderr,
-            cpu_time_s,
-            f"\nStopped: the program crashed ({signal.Signals(signum).name}).\n",
-        )
-    status = status_bytes.decode() or "killed"
-    note = ""
-    if status == "memory_limit":
-        note = f"\nStopped: the program used more than {limits.memory_mb} MB of memory.\n"
-    elif status == "killed":
-        note = "\nStopped: the program ended the interpreter before finishing.\n"
-    return Outcome(status, stdout, stderr, cpu_time_s, note)  # fmt: skip
+        note = f"\nStopped: the program ran longer than {limits.wall_time_s:g} s.\n"
+        return Outcome("timeout", stdout, stderr, cpu_time_s, note)
+    if report is not None:
+        note = ""
+        if report["status"] == "memory_limit":
+            note = f"\nStopped: the program used more than {limits.memory_mb} MB of memory.\n"
+        return Outcome(report["status"], stdout, stderr, cpu_time_s, note)
+    if signum in (signal.SIGXCPU, signal.SIGKILL) and cpu_time_s >= limits.cpu_time_s - 0.05:
+        note = f"\nStopped: the program used more than {limits.cpu_time_s:g} s of CPU.\n"
+        return Outcome("timeout", stdout, stderr, cpu_time_s, note)
+    if signum:
+        note = f"\nStopped: the program crashed ({signal.Signals(signum).name}).\n"
+        return Outcome("killed", stdout, stderr, cpu_time_s, note)
+    note = "\nStopped: the program ended the interpreter before finishing.\n"
+    return Outcome("killed", stdout, stderr, cpu_time_s, note)
 
 
 def _drain(fd: int, buffer: bytearray, selector: selectors.BaseSelector) -> bool:
@@ -307,14 +353,6 @@ def _drain(fd: int, buffer: bytearray, selector: selectors.BaseSelector) -> bool
             selector.unregister(fd)
             return False
         buffer += chunk
-
-
-def _read_available(fd: int) -> bytes:
-    os.set_blocking(fd, False)
-    try:
-        return os.read(fd, 64)
-    except BlockingIOError:
-        return b""
 
 
 def _kill_other_processes() -> None:
