@@ -326,17 +326,16 @@ class LearnFlow(ExtensionApp):
                 self.execution_warm_kernels,
                 self.execution_max_kernels,
             )
+        elif pool is not None:
+            self.log.warning(
+                "code execution WITHOUT a sandbox (allow_unsandboxed_execution): %s; "
+                "protections left: %s",
+                "; ".join(protections.problems),
+                protections.describe(),
+            )
         else:
             refusal = "code execution is disabled: " + "; ".join(protections.problems)
-            if pool is not None:
-                self.log.warning(
-                    "code execution WITHOUT a sandbox (allow_unsandboxed_execution): %s; "
-                    "protections left: %s",
-                    "; ".join(protections.problems),
-                    protections.describe(),
-                )
-            else:
-                self.log.warning("%s", refusal)
+            self.log.warning("%s", refusal)
         return ExecutionService(
             pool,
             refusal=refusal,

@@ -158,7 +158,15 @@ class KernelPool:
                 retry_after_s=2,
                 code="no_kernel_available",
             )
-        return await self._start_kernel()
+        try:
+            return await self._start_kernel()
+        except Exception as error:
+            self.log.exception("could not start a sandboxed kernel")
+            raise ServiceUnavailableError(
+                "no code runner could be started; the server log says why",
+                retry_after_s=5,
+                code="kernel_start_failed",
+            ) from error
 
     async def _cull_idle(self, *, force_one: bool = False) -> None:
         """Retire kernels idle too long; if ``force_one``, also the least recently used idle one."""
