@@ -5,7 +5,7 @@ allowed unsandboxed execution). Order matters: change ids while that is still
 allowed, forbid regaining privileges, restrict the file system with Landlock, filter
 system calls with seccomp, and only then exec the kernel, which inherits it all.
 
-    confine.py --writable DIR [--uid UID] -- COMMAND...
+    confine.py --sockets DIR [--uid UID] -- COMMAND...
 """
 
 from __future__ import annotations
@@ -66,8 +66,12 @@ def landlock_abi() -> int:
     return max(int(version), 0)
 
 
-def apply_landlock(writable: list[str]) -> int:
-    """Allow reading everything visible, writing only below ``writable``; return the ABI used."""
+def apply_landlock(sockets: str) -> int:
+    """Allow reading everything visible and writing only in /tmp; return the ABI used.
+
+    In ``sockets`` the kernel may only create and remove its sockets, so a run cannot
+    store anything on the host through it.
+    """
     abi = landlock_abi()
     if abi < 1:
         return 0
@@ -85,8 +89,8 @@ def apply_landlock(writable: list[str]) -> int:
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
         _allow(ruleset, "/", READ_ONLY)
-        for path in writable:
-            _allow(ruleset, path, handled)
+        _allow(ruleset, "/tmp", handled)
+        _allow(ruleset, sockets, READ_ONLY | ACCESS_MAKE_SOCK | ACCESS_REMOVE_FILE)
         # Programs write to /dev/null all the time; it is a file, so only file rights apply.
         file_rights = ACCESS_READ_FILE | ACCESS_WRITE_FILE | (ACCESS_TRUNCATE if abi >= 3 else 0)
         _allow(ruleset, "/dev/null", file_rights)
@@ -122,13 +126,13 @@ def apply_seccomp() -> None:
 def main(argv: list[str]) -> None:
     separator = argv.index("--")
     options, command = argv[:separator], argv[separator + 1 :]
-    writable = [options[i + 1] for i, option in enumerate(options) if option == "--writable"]
+    sockets = options[options.index("--sockets") + 1]
     uid = next((int(options[i + 1]) for i, o in enumerate(options) if o == "--uid"), None)
 
     if uid is not None:
         drop_privileges(uid)
     forbid_new_privileges()
-    apply_landlock(["/tmp", *writable])
+    apply_landlock(sockets)
     apply_seccomp()
     os.execv(command[0], command)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import sys
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from policy import SandboxPolicy  # noqa: E402
 
 # Host directories that hold nothing but programs and libraries.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Where the kernel finds its socket directory inside the sandbox.
+SANDBOX_SOCKETS = "/run/learnflow"
 # The only files of /etc the kernel sees: the linker's cache and the time zone.
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 # Jupyter configuration, which may hold secrets, can live under these.
@@ -74,13 +75,13 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
             command += ["--tmpfs", path]
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--size", str(policy.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
-    bound = [*python_dirs(), str(HERE), policy.ipc_dir]
-    command += _parents([*ETC_FILES, *bound])
+    bound = [*python_dirs(), str(HERE)]
+    command += _parents([*ETC_FILES, *bound, SANDBOX_SOCKETS])
     for path in ETC_FILES:
         command += ["--ro-bind-try", path, path]
-    for path in bound[:-1]:
+    for path in bound:
         command += ["--ro-bind", path, path]
-    command += ["--bind", policy.ipc_dir, policy.ipc_dir]
+    command += ["--bind", policy.ipc_dir, SANDBOX_SOCKETS]
 
     environment = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -95,7 +96,7 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
         command += ["--setenv", name, value]
     command += ["--chdir", "/tmp"]
 
-    confine = [sys.executable, "-I", str(HERE / "confine.py"), "--writable", policy.ipc_dir]
+    confine = [sys.executable, "-I", str(HERE / "confine.py"), "--sockets", SANDBOX_SOCKETS]
     if policy.drop_to_uid is not None:
         confine += ["--uid", str(policy.drop_to_uid)]
     kernel = [sys.executable, "-I", str(HERE / "sandbox_kernel.py"), "-f", connection_file]
@@ -107,10 +108,15 @@ def main() -> None:
         sys.exit("usage: launcher.py -f CONNECTION_FILE")
     policy = SandboxPolicy.from_json(os.environ["LEARNFLOW_SANDBOX"])
 
-    # The kernel reads its connection file from its own directory, which is all of
-    # the host's writable file system it can see.
+    # The kernel reads its connection file from its socket directory, the only host
+    # directory it sees; inside the sandbox that directory has another path.
+    with open(sys.argv[2]) as original:
+        connection = json.load(original)
+    sockets = SANDBOX_SOCKETS if policy.bwrap else policy.ipc_dir
+    connection["ip"] = connection["ip"].replace(policy.ipc_dir, sockets, 1)
     connection_file = os.path.join(policy.ipc_dir, "connection.json")
-    shutil.copyfile(sys.argv[2], connection_file)
+    with open(connection_file, "w") as copy:
+        json.dump(connection, copy)
     if policy.drop_to_uid is not None:
         os.chown(policy.ipc_dir, policy.drop_to_uid, policy.drop_to_uid)
         os.chown(connection_file, policy.drop_to_uid, policy.drop_to_uid)
@@ -121,11 +127,11 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     if policy.bwrap:
-        command = bwrap_command(policy, connection_file)
+        command = bwrap_command(policy, f"{SANDBOX_SOCKETS}/connection.json")
     else:
         # Unsandboxed, allowed only by explicit operator choice: limits still apply.
         command = [
-            sys.executable, "-I", str(HERE / "confine.py"), "--writable", policy.ipc_dir,
+            sys.executable, "-I", str(HERE / "confine.py"), "--sockets", policy.ipc_dir,
             *(["--uid", str(policy.drop_to_uid)] if policy.drop_to_uid is not None else []),
             "--", sys.executable, "-I", str(HERE / "sandbox_kernel.py"), "-f", connection_file,
         ]  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import json
 import os
@@ -31,12 +32,20 @@ from ipykernel.ipkernel import IPythonKernel
 from ipykernel.kernelapp import IPKernelApp
 from IPython.core.displayhook import DisplayHook
 
+PR_SET_DUMPABLE = 4
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Imported once in the kernel so that runs importing them start at once.
 WARM_MODULES = (
     "collections", "datetime", "decimal", "fractions", "functools", "itertools", "json",
     "math", "random", "re", "statistics", "string", "textwrap", "time", "typing",
 )  # fmt: skip
+
+
+# What a run's own process may report; every other outcome the kernel observes itself.
+REPORTED_STATUSES = ("ok", "error", "memory_limit")
+# Exit codes no program uses by chance, so that os._exit(0) in a cell is not taken for
+# a finished run.
+EXIT_CODES = {"ok": 80, "error": 81, "memory_limit": 83}
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,11 @@ class SandboxKernel(IPythonKernel):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.limits = Limits(**json.loads(os.environ.pop("LEARNFLOW_LIMITS", "{}")))
+        # Runs are forked from this process: they must not read its memory through /proc.
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        # The connection file holds the key to this kernel's sockets; runs need not see it.
+        with contextlib.suppress(Exception):
+            os.unlink(self.parent.abs_connection_file)
         for name in WARM_MODULES:
             __import__(name)
         self._warm_up_tracebacks()
@@ -106,7 +120,11 @@ class SandboxKernel(IPythonKernel):
         self._recycle()
         slot, self._next_run = self._next_run, None
         assert slot is not None
-        outcome = slot.run(code, self.limits)
+        try:
+            outcome = slot.run(code, self.limits)
+        except Exception as error:  # the kernel must answer whatever the run did
+            self.log.exception("LearnFlow sandbox: a run could not be supervised")
+            outcome = Outcome("killed", b"", b"", 0.0, f"\nStopped: {error}\n")
         self._spent_run = slot
         # Clean up and prepare the next run as soon as this reply has been sent.
         asyncio.get_running_loop().call_soon(self._recycle)
@@ -204,6 +222,7 @@ class RunSlot:
 
 
 def _child(shell: object, limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> None:
+    exit_code = EXIT_CODES["error"]
     try:
         out, err, status_pipe = writes
         os.setsid()
@@ -221,20 +240,24 @@ def _child(shell: object, limits: Limits, workdir: str, code_pipe: int, writes: 
         shell._showtraceback = lambda _t, _v, stb: print("\n".join(stb), file=sys.stderr)
         with open(code_pipe, "rb") as pipe:
             code = pipe.read().decode("utf-8", "replace")
+        run_pid = os.getpid()
 
         result = shell.run_cell(code, store_history=False)
 
         status = "ok" if result.success else "error"
         if isinstance(result.error_in_exec, MemoryError):
             status = "memory_limit"
-        sys.stdout.flush()
-        sys.stderr.flush()
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        report = {"status": status, "cpu_time_s": usage.ru_utime + usage.ru_stime}
-        os.write(status_pipe, json.dumps(report).encode())
+        # Processes the cell forked return here too, and the cell may have replaced any
+        # module: only the run's own process reports, and without help from its modules.
+        if os.getpid() == run_pid:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.write(status_pipe, status.encode("ascii") + b"\n")
+            exit_code = EXIT_CODES[status]
     finally:
-        # Whatever happened, the child ends here and never returns into the kernel.
-        os._exit(0)
+        # Whatever happened, the child ends here and never returns into the kernel. The
+        # exit code repeats the status, for when the program garbled the status pipe.
+        os._exit(exit_code)
 
 
 def _set_limits(limits: Limits) -> None:
@@ -294,25 +317,37 @@ def _supervise(
             _drain(fd, captured[fd], selector)
     selector.close()
 
-    report = json.loads(captured[status_pipe]) if captured[status_pipe] else None
-    cpu_time_s = report["cpu_time_s"] if report else 0.0
+    report = _reported_status(bytes(captured[status_pipe]))
     signum = 0
     if stopped or report is None:
-        # The child is stopped here or already dead: learn how it ended and what it used.
+        # The child is stopped here or already dead: learn how it ended.
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        _pid, wait_status, usage = os.wait4(pid, 0)
-        cpu_time_s = usage.ru_utime + usage.ru_stime
-        if not stopped and os.WIFSIGNALED(wait_status):
+    else:
+        # It reported; its remaining work is exiting, which takes no more than a moment.
+        os.kill(pid, signal.SIGKILL)
+    _pid, wait_status, usage = os.wait4(pid, 0)
+    cpu_time_s = usage.ru_utime + usage.ru_stime
+    if not stopped and report is None:
+        if os.WIFSIGNALED(wait_status):
             signum = os.WTERMSIG(wait_status)
+        else:
+            exited_with = os.WEXITSTATUS(wait_status)
+            report = next((st for st, code in EXIT_CODES.items() if code == exited_with), None)
     os.close(pidfd)
     stdout, stderr = bytes(captured[out]), bytes(captured[err])
     return _outcome(stopped, report, signum, stdout, stderr, cpu_time_s, limits)
 
 
+def _reported_status(text: bytes) -> str | None:
+    """Return the status the child reported on its first line, if it is a valid one."""
+    first_line = text.split(b"\n", 1)[0].decode("ascii", "replace")
+    return first_line if first_line in REPORTED_STATUSES else None
+
+
 def _outcome(
     stopped: str,
-    report: dict | None,
+    report: str | None,
     signum: int,
     stdout: bytes,
     stderr: bytes,
@@ -329,9 +364,9 @@ def _outcome(
         return Outcome("timeout", stdout, stderr, cpu_time_s, note)
     if report is not None:
         note = ""
-        if report["status"] == "memory_limit":
+        if report == "memory_limit":
             note = f"\nStopped: the program used more than {limits.memory_mb} MB of memory.\n"
-        return Outcome(report["status"], stdout, stderr, cpu_time_s, note)
+        return Outcome(report, stdout, stderr, cpu_time_s, note)
     if signum in (signal.SIGXCPU, signal.SIGKILL) and cpu_time_s >= limits.cpu_time_s - 0.05:
         note = f"\nStopped: the program used more than {limits.cpu_time_s:g} s of CPU.\n"
         return Outcome("timeout", stdout, stderr, cpu_time_s, note)
@@ -356,11 +391,13 @@ def _drain(fd: int, buffer: bytearray, selector: selectors.BaseSelector) -> bool
 
 
 def _kill_other_processes() -> None:
-    """Kill every process of the sandbox but its init and this kernel, however they hid."""
+    """Kill every process of the sandbox but its init and this kernel, however they hid.
+
+    The sandbox has its own PID namespace: every other process in it is a run's.
+    """
     me = os.getpid()
     for _round in range(50):
         others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
-        others = [pid for pid in others if _is_mine(pid)]
         if not others:
             return
         for pid in others:
@@ -376,13 +413,6 @@ def _kill_session(session_id: int) -> None:
     _reap()
 
 
-def _is_mine(pid: int) -> bool:
-    try:
-        return os.stat(f"/proc/{pid}").st_uid == os.getuid()
-    except OSError:
-        return False
-
-
 def _reap() -> None:
     while True:
         try:
@@ -393,7 +423,19 @@ def _reap() -> None:
             return
 
 
+def _unlock(directory: str) -> None:
+    """Make every directory below ``directory`` readable and writable by its owner again."""
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.chmod(entry.path, 0o700)
+                _unlock(entry.path)
+
+
 def _empty_tmp() -> None:
+    """Delete everything in /tmp, first giving back the rights a run may have taken away."""
+    _unlock("/tmp")
     for entry in os.listdir("/tmp"):
         path = os.path.join("/tmp", entry)
         if os.path.isdir(path) and not os.path.islink(path):

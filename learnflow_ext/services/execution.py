@@ -19,6 +19,7 @@ from ..errors import (
 from .kernels import GRACE_S, KernelDiedError, KernelPool
 
 LANGUAGES = ("python",)
+STATUSES = ("ok", "error", "timeout", "memory_limit", "output_limit", "killed")
 QUOTA_STATUSES = ("timeout", "memory_limit", "output_limit", "killed")
 
 
@@ -68,7 +69,7 @@ class ExecutionService:
                 retry_after_s=1,
                 code="too_many_runs",
             )
-        if self._waiting >= self.max_queued_runs:
+        if self._would_wait(user_id) and self._waiting >= self.max_queued_runs:
             raise ServiceUnavailableError(
                 "the server is running too much code right now; try again shortly",
                 retry_after_s=2,
@@ -83,6 +84,10 @@ class ExecutionService:
             if not self._in_flight[user_id]:
                 del self._in_flight[user_id]
                 self._user_locks.pop(user_id, None)
+
+    def _would_wait(self, user_id: str) -> bool:
+        user_lock = self._user_locks.get(user_id)
+        return self._running.locked() or (user_lock is not None and user_lock.locked())
 
     async def _run_in_turn(self, user_id: str, code: str) -> dict[str, Any]:
         self._waiting += 1
@@ -110,6 +115,9 @@ class ExecutionService:
         try:
             result = await kernel.run(code, timeout_s=self.wall_time_limit_s + GRACE_S)
             status, output, errors = result.status, result.stdout, result.stderr
+            if status not in STATUSES:
+                self.log.warning("kernel of user %s reported unknown status %r", user_id, status)
+                status = "error"
         except KernelDiedError as error:
             status, output = "killed", ""
             errors = "Stopped: the program crashed the Python process running it.\n"
