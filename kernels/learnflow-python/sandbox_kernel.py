@@ -211,6 +211,8 @@ class RunSlot:
                 os.close(fd)
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         if limits.sandboxed:
             _kill_other_processes()
             _empty_tmp()
@@ -252,7 +254,9 @@ def _child(shell: object, limits: Limits, workdir: str, code_pipe: int, writes: 
         if os.getpid() == run_pid:
             sys.stdout.flush()
             sys.stderr.flush()
-            os.write(status_pipe, status.encode("ascii") + b"\n")
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = usage.ru_utime + usage.ru_stime
+            os.write(status_pipe, f"{status} {cpu:.6f}\n".encode("ascii"))
             exit_code = EXIT_CODES[status]
     finally:
         # Whatever happened, the child ends here and never returns into the kernel. The
@@ -306,10 +310,13 @@ def _supervise(
             stopped = "timeout"
             break
         for key, _events in selector.select(remaining):
-            if key.fd == pidfd or (
-                not _drain(key.fd, captured[key.fd], selector) and key.fd == status_pipe
-            ):
+            if key.fd == pidfd:
                 finished = True
+            else:
+                at_end = not _drain(key.fd, captured[key.fd], selector)
+                # The run is over once it reported (one line), without waiting for it to exit.
+                if key.fd == status_pipe and (at_end or b"\n" in captured[status_pipe]):
+                    finished = True
         if len(captured[out]) + len(captured[err]) > limits.max_output_bytes:
             stopped = "output_limit"
     for fd in (out, err, status_pipe):
@@ -317,32 +324,38 @@ def _supervise(
             _drain(fd, captured[fd], selector)
     selector.close()
 
-    report = _reported_status(bytes(captured[status_pipe]))
-    signum = 0
-    if stopped or report is None:
-        # The child is stopped here or already dead: learn how it ended.
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    else:
-        # It reported; its remaining work is exiting, which takes no more than a moment.
+    report, cpu_time_s = _reported_status(bytes(captured[status_pipe]))
+    os.close(pidfd)
+    stdout, stderr = bytes(captured[out]), bytes(captured[err])
+    if report is not None and not stopped:
+        # The run reported; its process is only exiting, and clean_up collects it later.
+        return _outcome("", report, 0, stdout, stderr, cpu_time_s, limits)
+
+    # The child is stopped here or already dead: learn how it ended.
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     _pid, wait_status, usage = os.wait4(pid, 0)
     cpu_time_s = usage.ru_utime + usage.ru_stime
-    if not stopped and report is None:
+    signum = 0
+    if not stopped:
         if os.WIFSIGNALED(wait_status):
             signum = os.WTERMSIG(wait_status)
         else:
             exited_with = os.WEXITSTATUS(wait_status)
             report = next((st for st, code in EXIT_CODES.items() if code == exited_with), None)
-    os.close(pidfd)
-    stdout, stderr = bytes(captured[out]), bytes(captured[err])
     return _outcome(stopped, report, signum, stdout, stderr, cpu_time_s, limits)
 
 
-def _reported_status(text: bytes) -> str | None:
-    """Return the status the child reported on its first line, if it is a valid one."""
-    first_line = text.split(b"\n", 1)[0].decode("ascii", "replace")
-    return first_line if first_line in REPORTED_STATUSES else None
+def _reported_status(text: bytes) -> tuple[str | None, float]:
+    """Return the status and CPU time the child reported on its first line, if valid."""
+    status, _, cpu = text.split(b"\n", 1)[0].decode("ascii", "replace").partition(" ")
+    try:
+        cpu_time_s = float(cpu)
+    except ValueError:
+        return None, 0.0
+    if status not in REPORTED_STATUSES or not 0 <= cpu_time_s < 1e6:
+        return None, 0.0
+    return status, cpu_time_s
 
 
 def _outcome(
