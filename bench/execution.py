@@ -139,13 +139,14 @@ class LearnFlowClient:
         return json.loads(payload)["status"]
 
 
-def rss_mb(pids: list[int]) -> float:
+def pss_mb(pids: list[int]) -> float:
+    """Proportional set size: shared pages (a kernel and its forked child) counted once."""
     total = 0
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
         except OSError:
             pass
@@ -163,6 +164,14 @@ def processes_matching(text: str) -> list[int]:
             except OSError:
                 pass
     return pids
+
+
+def parent_of(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
 
 
 def is_kernel_process(pid: int) -> bool:
@@ -235,13 +244,14 @@ def main() -> None:
                     print(f"{label:34} " + " ".join(f"{rate:12.1f}" for rate in rates))
                 print("LearnFlow outcomes: " + "; ".join(notes))
             server = processes_matching("jupyter_server")
-            kernels = [
-                pid for pid in processes_matching("sandbox_kernel.py") if is_kernel_process(pid)
-            ]
-            kernels_mb = rss_mb(kernels)
+            python = [p for p in processes_matching("sandbox_kernel.py") if is_kernel_process(p)]
+            # Each kernel has one forked child waiting for its next run.
+            kernels = [p for p in python if parent_of(p) not in python]
+            kernels_mb = pss_mb(python)
             print(
-                f"\nmemory: server {rss_mb(server):.0f} MB RSS; {len(kernels)} kernels, "
-                f"{kernels_mb:.0f} MB RSS in all, {kernels_mb / max(1, len(kernels)):.0f} MB each"
+                f"\nmemory (PSS): server {pss_mb(server):.0f} MB; {len(kernels)} kernels with "
+                f"their waiting children {kernels_mb:.0f} MB, "
+                f"{kernels_mb / max(1, len(kernels)):.0f} MB per kernel"
             )
 
 
