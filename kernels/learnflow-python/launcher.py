@@ -20,8 +20,10 @@ from policy import SandboxPolicy  # noqa: E402
 
 # Host directories that hold nothing but programs and libraries.
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-# Where the kernel finds its socket directory inside the sandbox.
+# Where the kernel finds its socket directory and these programs inside the sandbox;
+# fixed paths, so that nothing the host keeps below /tmp shows up in the sandbox's /tmp.
 SANDBOX_SOCKETS = "/run/learnflow"
+SANDBOX_PROGRAMS = "/opt/learnflow-kernel"
 # The only files of /etc the kernel sees: the linker's cache and the time zone.
 ETC_FILES = ("/etc/ld.so.cache", "/etc/localtime")
 # Jupyter configuration, which may hold secrets, can live under these.
@@ -75,12 +77,13 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
             command += ["--tmpfs", path]
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--size", str(policy.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
-    bound = [*python_dirs(), str(HERE)]
-    command += _parents([*ETC_FILES, *bound, SANDBOX_SOCKETS])
+    bound = python_dirs()
+    command += _parents([*ETC_FILES, *bound, SANDBOX_SOCKETS, SANDBOX_PROGRAMS])
     for path in ETC_FILES:
         command += ["--ro-bind-try", path, path]
     for path in bound:
         command += ["--ro-bind", path, path]
+    command += ["--ro-bind", str(HERE), SANDBOX_PROGRAMS]
     command += ["--bind", policy.ipc_dir, SANDBOX_SOCKETS]
 
     environment = {
@@ -96,10 +99,10 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
         command += ["--setenv", name, value]
     command += ["--chdir", "/tmp"]
 
-    confine = [sys.executable, "-I", str(HERE / "confine.py"), "--sockets", SANDBOX_SOCKETS]
+    confine = [sys.executable, "-I", f"{SANDBOX_PROGRAMS}/confine.py", "--sockets", SANDBOX_SOCKETS]
     if policy.drop_to_uid is not None:
         confine += ["--uid", str(policy.drop_to_uid)]
-    kernel = [sys.executable, "-I", str(HERE / "sandbox_kernel.py"), "-f", connection_file]
+    kernel = [sys.executable, "-I", f"{SANDBOX_PROGRAMS}/sandbox_kernel.py", "-f", connection_file]
     return [*command, *confine, "--", *kernel]
 
 
