@@ -314,8 +314,10 @@ def _supervise(
                 finished = True
             else:
                 at_end = not _drain(key.fd, captured[key.fd], selector)
-                # The run is over once it reported (one line), without waiting for it to exit.
-                if key.fd == status_pipe and (at_end or b"\n" in captured[status_pipe]):
+                # The run is over once it reported validly, without waiting for it to exit;
+                # anything else on the pipe waits for the process to end.
+                reported = _reported_status(bytes(captured[status_pipe]))[0] is not None
+                if key.fd == status_pipe and (at_end or reported):
                     finished = True
         if len(captured[out]) + len(captured[err]) > limits.max_output_bytes:
             stopped = "output_limit"
