@@ -191,11 +191,6 @@ class AccountService:
             if session.get(RevokedToken, claims.jti) is None:
                 session.add(RevokedToken(jti=claims.jti, expires_at=claims.expires_at))
 
-    def get_user(self, user_id: str) -> dict[str, str] | None:
-        with self.database.transaction() as session:
-            user = session.get(User, user_id)
-            return user.to_dict() if user is not None else None
-
     def _check_invite_code(self, invite_code: str | None) -> None:
         if not self.teacher_invite_code:
             raise PermissionDeniedError(

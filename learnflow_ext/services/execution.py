@@ -122,7 +122,6 @@ class ExecutionService:
             status, output = "killed", ""
             errors = "Stopped: the program crashed the Python process running it.\n"
             self.log.warning("kernel of user %s died: %s; replacing it", user_id, error)
-            kernel.busy = False
             await self.pool.discard(kernel)
         finally:
             kernel.busy = False
