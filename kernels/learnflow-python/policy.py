@@ -19,7 +19,7 @@ class SandboxPolicy:
     tmpfs_mb: int = 64
     #: Address space for the whole kernel: its own Python plus one run's memory limit.
     kernel_address_space_mb: int = 2048
-    #: Per-run limits enforced by the kernel; see sandbox_kernel.Limits.
+    #: Per-run limits enforced by the kernel's runner; see runner.Limits.
     limits: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:

@@ -70,6 +70,22 @@ async def test_execute_expression_result_appears_in_output(
     assert result["output"] == "['eggs', 'spam', 'eggs', 'spam']\n"
 
 
+async def test_execute_expression_result_is_hidden_by_a_trailing_semicolon(
+    api: ApiClient, student: Account
+) -> None:
+    result = await run_code(api, student, "print('shown')\n40 + 2;")
+
+    assert result["output"] == "shown\n"
+
+
+async def test_execute_only_the_last_expression_result_appears(
+    api: ApiClient, student: Account
+) -> None:
+    result = await run_code(api, student, "'first'\n'second'")
+
+    assert result["output"] == "'second'\n"
+
+
 async def test_execute_exception_is_error_with_a_plain_traceback(
     api: ApiClient, student: Account
 ) -> None:
@@ -82,6 +98,14 @@ async def test_execute_exception_is_error_with_a_plain_traceback(
     assert "\x1b" not in result["errors"]
 
 
+async def test_execute_traceback_starts_at_the_cell(api: ApiClient, student: Account) -> None:
+    result = await run_code(api, student, "import json\njson.loads('{')")
+
+    frames = [line for line in result["errors"].splitlines() if line.startswith("  File ")]
+    assert frames[0] == '  File "<cell>", line 2, in <module>'
+    assert "runner" not in result["errors"]
+
+
 async def test_execute_output_before_an_exception_is_kept(api: ApiClient, student: Account) -> None:
     result = await run_code(api, student, "print('before')\nraise ValueError('bad value')")
 
@@ -92,6 +116,16 @@ async def test_execute_output_before_an_exception_is_kept(api: ApiClient, studen
 
 async def test_execute_syntax_error_is_error_naming_it(api: ApiClient, student: Account) -> None:
     result = await run_code(api, student, "print('unclosed'")
+
+    assert result["status"] == "error"
+    assert "SyntaxError" in result["errors"]
+
+
+@pytest.mark.parametrize("code", ["!cat /etc/passwd", "%timeit 1"])
+async def test_execute_ipython_shell_escapes_and_magics_are_syntax_errors(
+    api: ApiClient, student: Account, code: str
+) -> None:
+    result = await run_code(api, student, code)
 
     assert result["status"] == "error"
     assert "SyntaxError" in result["errors"]

@@ -46,12 +46,17 @@ for root, dirs, files in os.walk('/tmp'):
             found.append(path)
 print(sorted(found))
 """
-# Prints the processes of the sandbox other than its init, the kernel and this run.
-FIND_OTHER_PROCESSES = """
-import os
-pids = {int(entry) for entry in os.listdir('/proc') if entry.isdigit()}
-print(sorted(pids - {1, os.getppid(), os.getpid()}))
-"""
+# Finds the kernel's pid: the parent of the runner, which is the parent of every run.
+KERNEL_PID = "kernel = int(open(f'/proc/{os.getppid()}/stat').read().rsplit(')', 1)[1].split()[1])"
+# Prints the processes of the sandbox other than its init, the kernel, the kernel's
+# runner (this run's parent) and this run.
+FIND_OTHER_PROCESSES = (
+    "import os\n"
+    "runner = os.getppid()\n"
+    f"{KERNEL_PID}\n"
+    "pids = {int(entry) for entry in os.listdir('/proc') if entry.isdigit()}\n"
+    "print(sorted(pids - {1, kernel, runner, os.getpid()}))\n"
+)
 # A grandchild in a session of its own, deaf to every signal it can ignore, that
 # writes a marker after a while.
 ESCAPE = """
@@ -350,6 +355,7 @@ async def test_deep_recursion_is_error_naming_recursion_error(
         ("import os\nos.abort()", "killed"),
         ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "killed"),
         ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)", "killed"),
+        (f"import os, signal\n{KERNEL_PID}\nos.kill(kernel, signal.SIGKILL)", "killed"),
         ("import os, signal\nos.kill(-1, signal.SIGKILL)", "killed"),
         ("import os\nos._exit(0)", "killed"),
         ("import os\nos._exit(1)", "killed"),
@@ -360,6 +366,7 @@ async def test_deep_recursion_is_error_naming_recursion_error(
         "segfault",
         "abort",
         "sigkill-itself",
+        "sigkill-its-runner",
         "sigkill-its-kernel",
         "sigkill-everything",
         "os-exit-0",
