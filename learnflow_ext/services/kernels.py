@@ -48,7 +48,8 @@ class SandboxedKernel:
 
     async def run(self, code: str, timeout_s: float) -> RunResult:
         """Run ``code``; raise ``KernelDiedError`` if the kernel does not answer in time."""
-        msg_id = self.client.execute(code, store_history=False, allow_stdin=False)
+        # Silent: the outcome comes in the execute reply, so the kernel publishes no output.
+        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
@@ -211,6 +212,10 @@ class KernelPool:
             kernel = SandboxedKernel(manager, ipc_dir, uid)
             kernel.client.start_channels()
             await kernel.client.wait_for_ready(timeout=60)
+            # Only the shell channel is used from here on; the heartbeat would cost a thread.
+            kernel.client.iopub_channel.stop()
+            kernel.client.stdin_channel.stop()
+            kernel.client.hb_channel.stop()
         except Exception:
             with contextlib.suppress(Exception):
                 await manager.shutdown_kernel(now=True)
