@@ -13,7 +13,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Execution option marking a connection whose transaction only reads.
+READ_ONLY = "learnflow_read_only"
 
 
 def normalize_database_url(url: str) -> URL:
@@ -94,7 +96,11 @@ class Database:
         def begin_immediately(connection: Any) -> None:
             # Taking the write lock up front makes concurrent writers wait for each
             # other (up to the busy timeout) instead of failing with "database is locked".
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers need no lock: in WAL mode they see the last commit and block nobody.
+            if connection.get_execution_options().get(READ_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
@@ -103,6 +109,19 @@ class Database:
         """Open a session whose work is committed on success and rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """Open a connection for Core queries that only read.
+
+        It skips the ORM's bookkeeping, and on SQLite it neither waits for writers nor
+        makes them wait.
+        """
+        with (
+            self.engine.connect().execution_options(**{READ_ONLY: True}) as connection,
+            connection.begin(),
+        ):
+            yield connection
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run blocking service code on the database thread pool and await its result."""

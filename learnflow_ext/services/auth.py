@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import Database
@@ -29,6 +29,15 @@ MAX_NAME_LENGTH = 100
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # One message for an unknown email and a wrong password, so sign-in reveals no accounts.
 BAD_CREDENTIALS = "the email or password is not correct"
+# The account a token names, and whether the token has been revoked; built once, so that
+# checking a token compiles nothing.
+ACCOUNT_OF_TOKEN = select(
+    User.id,
+    User.email,
+    User.name,
+    User.role,
+    select(RevokedToken.jti).where(RevokedToken.jti == bindparam("jti")).exists().label("revoked"),
+).where(User.id == bindparam("user_id"))
 
 
 def normalize_email(email: str) -> str:
@@ -173,15 +182,21 @@ class AccountService:
     def authenticate(self, token: str) -> dict[str, str]:
         """Return the account holding ``token``, or raise ``AuthenticationError``."""
         claims = self.signer.decode(token)
-        with self.database.transaction() as session:
-            if session.get(RevokedToken, claims.jti) is not None:
-                raise AuthenticationError("the token has been revoked", code="token_revoked")
-            user = session.get(User, claims.user_id)
-            if user is None:
-                raise AuthenticationError(
-                    "the token's account no longer exists", code="invalid_token"
-                )
-            return user.to_dict()
+        # Every authenticated request comes here: one read, without the ORM's bookkeeping.
+        with self.database.reading() as connection:
+            account = connection.execute(
+                ACCOUNT_OF_TOKEN, {"user_id": claims.user_id, "jti": claims.jti}
+            ).one_or_none()
+        if account is None:
+            raise AuthenticationError("the token's account no longer exists", code="invalid_token")
+        if account.revoked:
+            raise AuthenticationError("the token has been revoked", code="token_revoked")
+        return {
+            "id": account.id,
+            "email": account.email,
+            "name": account.name,
+            "role": account.role,
+        }
 
     def logout(self, token: str) -> None:
         """Revoke ``token`` until it expires; also forget revocations that have expired."""
