@@ -166,14 +166,6 @@ def processes_matching(text: str) -> list[int]:
     return pids
 
 
-def parent_of(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return int(stat.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return 0
-
-
 def is_kernel_process(pid: int) -> bool:
     """Tell a kernel's Python process from the bubblewrap processes around it."""
     try:
@@ -244,13 +236,13 @@ def main() -> None:
                     print(f"{label:34} " + " ".join(f"{rate:12.1f}" for rate in rates))
                 print("LearnFlow outcomes: " + "; ".join(notes))
             server = processes_matching("jupyter_server")
-            python = [p for p in processes_matching("sandbox_kernel.py") if is_kernel_process(p)]
-            # Each kernel has one forked child waiting for its next run.
-            kernels = [p for p in python if parent_of(p) not in python]
-            kernels_mb = pss_mb(python)
+            kernels = [p for p in processes_matching("sandbox_kernel.py") if is_kernel_process(p)]
+            # Each kernel's runner, and the child it has forked for the next run.
+            runners = processes_matching("/runner.py")
+            kernels_mb = pss_mb(kernels + runners)
             print(
                 f"\nmemory (PSS): server {pss_mb(server):.0f} MB; {len(kernels)} kernels with "
-                f"their waiting children {kernels_mb:.0f} MB, "
+                f"their runners and waiting children {kernels_mb:.0f} MB, "
                 f"{kernels_mb / max(1, len(kernels)):.0f} MB per kernel"
             )
 
