@@ -125,6 +125,10 @@ def main() -> None:
         os.chown(connection_file, policy.drop_to_uid, policy.drop_to_uid)
     os.chmod(connection_file, 0o600)
 
+    for procs in policy.cgroup_procs:
+        with open(procs, "w") as group:
+            group.write(str(os.getpid()))
+
     memory = policy.kernel_address_space_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

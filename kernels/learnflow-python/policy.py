@@ -19,6 +19,9 @@ class SandboxPolicy:
     tmpfs_mb: int = 64
     #: Address space for the whole kernel: its own Python plus one run's memory limit.
     kernel_address_space_mb: int = 2048
+    #: ``cgroup.procs`` files the launcher joins before building the sandbox, so that all
+    #: of the kernel's processes share one memory and process ceiling.
+    cgroup_procs: list[str] = field(default_factory=list)
     #: Per-run limits enforced by the kernel's runner; see runner.Limits.
     limits: dict[str, Any] = field(default_factory=dict)
 

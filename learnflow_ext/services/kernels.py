@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import shutil
@@ -19,6 +20,11 @@ from ..errors import ServiceUnavailableError
 from .sandbox import Protections, bundled_kernels_dir, load_kernel_module
 
 KERNEL_NAME = "learnflow-python"
+# Memory of a sandbox beyond a run's limit and its /tmp: the kernel, its runner, and the
+# libraries they map.
+SANDBOX_BASE_MEMORY_MB = 256
+# Tasks of a sandbox beyond a run's process limit: the kernel's and the runner's threads.
+SANDBOX_BASE_TASKS = 64
 # Time the server waits beyond the kernel's own wall-clock limit before it gives up on it.
 GRACE_S = 5.0
 
@@ -37,11 +43,15 @@ class KernelDiedError(Exception):
 class SandboxedKernel:
     """One kernel in its own sandbox, serving one user at a time."""
 
-    def __init__(self, manager: AsyncKernelManager, ipc_dir: str, uid: int | None) -> None:
+    def __init__(
+        self, manager: AsyncKernelManager, ipc_dir: str, uid: int | None, cgroup: str
+    ) -> None:
         self.manager = manager
         self.client = manager.client()
         self.ipc_dir = ipc_dir
         self.uid = uid
+        #: The name of the kernel's control groups, if the machine offers them.
+        self.cgroup = cgroup
         self.user_id: str | None = None
         self.busy = False
         self.last_used = time.monotonic()
@@ -146,7 +156,9 @@ class KernelPool:
         kernels = [*self._warm, *self._assigned.values()]
         self._warm.clear()
         self._assigned.clear()
-        await asyncio.gather(*(kernel.shutdown() for kernel in kernels))
+        await asyncio.gather(*(self._retire(kernel) for kernel in kernels))
+        if self.protections.cgroups is not None:
+            self.protections.cgroups.close()
         shutil.rmtree(self._root, ignore_errors=True)
 
     async def _take_kernel(self) -> SandboxedKernel:
@@ -186,12 +198,15 @@ class KernelPool:
 
     async def _retire(self, kernel: SandboxedKernel) -> None:
         await kernel.shutdown()
+        if self.protections.cgroups is not None:
+            await asyncio.to_thread(self.protections.cgroups.remove, kernel.cgroup)
         if kernel.uid is not None:
             self._free_uids.append(kernel.uid)
 
     async def _start_kernel(self) -> SandboxedKernel:
         uid = self._free_uids.pop(0) if self.protections.separate_uids else None
         ipc_dir = tempfile.mkdtemp(prefix="k-", dir=self._root)
+        cgroup = os.path.basename(ipc_dir)
         policy = self._policy.SandboxPolicy(
             ipc_dir=ipc_dir,
             bwrap=self.protections.bwrap,
@@ -206,10 +221,19 @@ class KernelPool:
         )
         self._starting += 1
         try:
+            if self.protections.cgroups is not None:
+                memory_mb = SANDBOX_BASE_MEMORY_MB + policy.tmpfs_mb + self.limits["memory_mb"]
+                procs = self.protections.cgroups.create(
+                    cgroup,
+                    memory_bytes=memory_mb * 1024 * 1024,
+                    max_tasks=SANDBOX_BASE_TASKS + self.limits["max_processes"],
+                )
+                policy = dataclasses.replace(policy, cgroup_procs=procs)
             await manager.start_kernel(
                 env={"LEARNFLOW_SANDBOX": policy.to_json(), "PATH": os.environ.get("PATH", "")}
             )
-            kernel = SandboxedKernel(manager, ipc_dir, uid)
+            # The client takes the connection details the started kernel was given.
+            kernel = SandboxedKernel(manager, ipc_dir, uid, cgroup)
             kernel.client.start_channels()
             await kernel.client.wait_for_ready(timeout=60)
             # Only the shell channel is used from here on; the heartbeat would cost a thread.
@@ -217,11 +241,7 @@ class KernelPool:
             kernel.client.stdin_channel.stop()
             kernel.client.hb_channel.stop()
         except Exception:
-            with contextlib.suppress(Exception):
-                await manager.shutdown_kernel(now=True)
-            shutil.rmtree(ipc_dir, ignore_errors=True)
-            if uid is not None:
-                self._free_uids.append(uid)
+            await self._retire(SandboxedKernel(manager, ipc_dir, uid, cgroup))
             raise
         finally:
             self._starting -= 1

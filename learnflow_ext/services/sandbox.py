@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from .cgroups import SandboxCgroups, probe_cgroups, sandbox_tag
+
 
 def bundled_kernels_dir() -> Path:
     """Return the kernel specs shipped with LearnFlow: inside the wheel, or in a checkout."""
@@ -44,6 +46,10 @@ class Protections:
     separate_uids: bool = False
     landlock_abi: int = 0
     seccomp: bool = False
+    #: Where each kernel gets a memory and process ceiling, if this machine allows it.
+    cgroups: SandboxCgroups | None = None
+    #: Why there are no such ceilings, if there are none.
+    cgroups_missing: str = ""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -61,6 +67,10 @@ class Protections:
         if self.seccomp:
             parts.append("a seccomp filter")
         parts.append("rlimits")
+        if self.cgroups is not None:
+            parts.append(self.cgroups.describe())
+        else:
+            parts.append(f"no cgroups ({self.cgroups_missing})")
         return ", ".join(parts)
 
 
@@ -89,6 +99,7 @@ def probe_protections() -> Protections:
     except (ImportError, RuntimeError) as error:
         seccomp = False
         problems.append(f"seccomp is unavailable: {error}")
+    cgroups, cgroups_missing = probe_cgroups(sandbox_tag())
     return Protections(
         bwrap=bwrap if namespaces else "",
         bwrap_version=version,
@@ -96,6 +107,8 @@ def probe_protections() -> Protections:
         separate_uids=os.geteuid() == 0,
         landlock_abi=confine.landlock_abi(),
         seccomp=seccomp,
+        cgroups=cgroups,
+        cgroups_missing=cgroups_missing,
         problems=problems,
     )
 

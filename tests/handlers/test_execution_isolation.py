@@ -71,6 +71,21 @@ if os.fork() == 0:
     os._exit(0)
 print('left behind a grandchild')
 """
+# Eight processes of 100 MB each, every one within the per-run memory limit; prints how
+# many are still alive once they all had time to fill their memory.
+SPREAD_MEMORY = """
+import os, time
+children = []
+for _ in range(8):
+    pid = os.fork()
+    if pid == 0:
+        block = b'x' * (100 * 2**20)
+        time.sleep(60)
+        os._exit(0)
+    children.append(pid)
+time.sleep(2)
+print(sum(os.waitpid(pid, os.WNOHANG)[0] == 0 for pid in children))
+"""
 WRITE_2_GB = """
 chunk = b'0' * 2**20
 with open('big.bin', 'wb') as file:
@@ -249,6 +264,30 @@ async def test_program_using_too_much_memory_is_stopped_as_memory_limit(
 
     assert result["status"] == "memory_limit"
     assert "128 MB" in result["errors"]
+
+
+async def test_memory_spread_over_many_processes_stays_under_the_kernels_ceiling(
+    api: ApiClient, student: Account, learnflow: Any
+) -> None:
+    assert learnflow.execution.pool.protections.cgroups is not None, "no cgroups here"
+
+    result = await run_code(api, student, SPREAD_MEMORY)
+
+    # 8 x 100 MB would fit the per-process limit; the kernel's ceiling holds far fewer. The
+    # kernel itself may be the process the ceiling ends, which is reported as killed.
+    assert result["status"] != "ok" or int(result["output"]) <= 4, result
+
+
+async def test_memory_spread_over_many_processes_harms_no_other_kernel(
+    api: ApiClient, student: Account, other_student: Account
+) -> None:
+    before = await kernel_identity(api, other_student)
+
+    await run_code(api, student, SPREAD_MEMORY)
+    following = await run_code(api, student, "print('fine')")
+
+    assert await kernel_identity(api, other_student) == before
+    assert (following["status"], following["output"]) == ("ok", "fine\n")
 
 
 @pytest.mark.parametrize(
