@@ -675,6 +675,47 @@ async def test_program_cannot_look_up_names(api: ApiClient, student: Account) ->
     assert "gaierror" in result["errors"]
 
 
+# -- the others, after any attack ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "bytearray(10**10)",
+        "chunks = []\nwhile True:\n    chunks.append(bytearray(10 * 2**20))",
+        SPREAD_MEMORY,
+        "while True:\n    print('spam' * 20)",
+        WRITE_2_GB,
+        "def down(n):\n    return down(n + 1)\n\ndown(0)",
+        "import ctypes\nctypes.string_at(0)",
+        "import os\nos.abort()",
+        "import os, signal\nos.kill(-1, signal.SIGKILL)",
+        "import os\nwhile True:\n    os.fork()",
+    ],
+    ids=[
+        "huge-allocation",
+        "steady-growth",
+        "memory-over-many-processes",
+        "endless-print",
+        "2-gb-file",
+        "deep-recursion",
+        "segfault",
+        "abort",
+        "sigkill-everything",
+        "fork-bomb",
+    ],
+)
+async def test_attack_leaves_the_server_and_other_kernels_answering(
+    api: ApiClient, student: Account, other_student: Account, code: str
+) -> None:
+    before = await kernel_identity(api, other_student)
+
+    await run_code(api, student, code)
+
+    assert await kernel_identity(api, other_student) == before
+    assert (await api.get("/modules")).status == 200
+
+
 # -- server shutdown ----------------------------------------------------------------------------
 
 
