@@ -41,6 +41,16 @@ def python_dirs() -> list[str]:
     return sorted(set(dirs))
 
 
+def python_files() -> list[str]:
+    """Return the files outside those directories that the kernel's Python reads.
+
+    A virtual environment's ``pyvenv.cfg`` is how its Python finds the environment's
+    packages; without it the kernel would not see them.
+    """
+    config = os.path.join(sys.prefix, "pyvenv.cfg")
+    return [config] if sys.prefix != sys.base_prefix and os.path.isfile(config) else []
+
+
 def _parents(paths: list[str]) -> list[str]:
     """bubblewrap options making every parent of ``paths`` a directory others may traverse.
 
@@ -78,8 +88,9 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
     command += ["--proc", "/proc", "--dev", "/dev"]
     command += ["--size", str(policy.tmpfs_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp"]
     bound = python_dirs()
-    command += _parents([*ETC_FILES, *bound, SANDBOX_SOCKETS, SANDBOX_PROGRAMS])
-    for path in ETC_FILES:
+    files = [*ETC_FILES, *python_files()]
+    command += _parents([*files, *bound, SANDBOX_SOCKETS, SANDBOX_PROGRAMS])
+    for path in files:
         command += ["--ro-bind-try", path, path]
     for path in bound:
         command += ["--ro-bind", path, path]
