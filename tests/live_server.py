@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import socket
 import subprocess
 import sys
@@ -23,8 +24,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(home: Path, database_url: str, *extra_args: str) -> Iterator[str]:
-    """Start ``jupyter server`` with LearnFlow in ``home``; yield the API root URL."""
+def live_server(
+    home: Path,
+    database_url: str,
+    *extra_args: str,
+    python: str = sys.executable,
+    user: str | None = None,
+) -> Iterator[str]:
+    """Start ``jupyter server`` with LearnFlow in ``home``; yield the API root URL.
+
+    ``python`` is the interpreter it runs on, and ``user`` the account it runs as (only
+    a root caller can choose one); by default this interpreter and this account.
+    """
     port = _free_port()
     env = {
         **os.environ,
@@ -33,8 +44,10 @@ def live_server(home: Path, database_url: str, *extra_args: str) -> Iterator[str
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "LEARNFLOW_DATABASE_URL": database_url,
     }
+    if user is not None:
+        env["HOME"] = str(home)
     command = [
-        sys.executable,
+        python,
         "-m",
         "jupyter_server",
         "--allow-root",
@@ -48,7 +61,15 @@ def live_server(home: Path, database_url: str, *extra_args: str) -> Iterator[str
     ]
     log_path = home / "server.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            user=user,
+            group=pwd.getpwnam(user).pw_gid if user else None,
+            extra_groups=[] if user else None,
+        )
     api_root = f"http://127.0.0.1:{port}/learnflow/api"
     try:
         _wait_until_serving(api_root, process, log_path)
