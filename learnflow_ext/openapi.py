@@ -11,6 +11,7 @@ from .schemas import (
     ErrorOut,
     ExecuteOut,
     ExecuteRequest,
+    ExerciseDetailOut,
     ExerciseOut,
     LoginOut,
     LoginRequest,
@@ -101,6 +102,7 @@ def _components() -> dict[str, Any]:
         ModuleOut,
         ProgressOut,
         ProgressListItem,
+        ExerciseDetailOut,
         ExerciseOut,
         ErrorOut,
     ]
@@ -218,6 +220,14 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                         "The exercises; empty for an unknown topic.",
                     ),
                     errors=(422,),
+                )
+            },
+            "/exercises/{exercise_id}": {
+                "get": _operation(
+                    "One exercise, without hidden tests or solution",
+                    parameters=[_path_parameter("exercise_id", "Exercise id.")],
+                    ok=(200, _ref(ExerciseDetailOut), "The exercise."),
+                    errors=(404,),
                 )
             },
             "/code/execute": {

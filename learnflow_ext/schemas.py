@@ -124,6 +124,12 @@ class ExerciseOut(Document):
     content: str = Field(description="The prompt as Markdown, then the starter code.")
 
 
+class ExerciseDetailOut(ExerciseOut):
+    module_id: str
+    prompt: str = Field(description="What to do, as Markdown.")
+    starter_code: str = Field(description="The code the student starts from.")
+
+
 class FieldProblemOut(Document):
     field: str
     message: str

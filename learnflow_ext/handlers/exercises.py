@@ -1,4 +1,4 @@
-"""Exercises by topic and difficulty, without their hidden tests or solutions."""
+"""Exercises, one by one or by topic and difficulty, without hidden tests or solutions."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ class TopicExercisesHandler(LearnFlowHandler):
         exercises = await self.run(self.learnflow.courses.exercises_by_topic, topic, difficulty)
 
         self.reply(exercises)
+
+
+class ExerciseHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, exercise_id: str) -> None:
+        """Return one exercise: its prompt, starter code, topic, difficulty and module."""
+        self.reply(await self.run(self.learnflow.courses.get_exercise, exercise_id))

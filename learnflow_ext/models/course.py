@@ -112,6 +112,8 @@ class Exercise(Base):
     #: Notebook path, relative to the course directory.
     source_path: Mapped[str] = mapped_column(String(500))
 
+    module: Mapped[Module] = relationship(viewonly=True)
+
     @property
     def content(self) -> str:
         """Return what a student is shown: the prompt, then the starter code."""
@@ -125,4 +127,13 @@ class Exercise(Base):
             "topic": self.topic,
             "difficulty": self.difficulty,
             "content": self.content,
+        }
+
+    def to_detail_dict(self) -> dict[str, str]:
+        """Return everything a student may see of the exercise, in parts as well."""
+        return {
+            **self.to_dict(),
+            "module_id": self.module_id,
+            "prompt": self.prompt,
+            "starter_code": self.starter_code,
         }

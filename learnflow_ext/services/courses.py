@@ -102,6 +102,19 @@ class CourseService:
         with self.database.transaction() as session:
             return [exercise.to_dict() for exercise in session.scalars(query)]
 
+    def get_exercise(self, exercise_id: str) -> dict[str, Any]:
+        """Return one exercise of the course, without its hidden tests or solution."""
+        with self.database.transaction() as session:
+            exercise = None
+            if ID_PATTERN.fullmatch(exercise_id):
+                exercise = session.get(Exercise, exercise_id)
+            # An exercise whose module has left the course has left it too.
+            if exercise is None or not (exercise.active and exercise.module.active):
+                raise NotFoundError(
+                    f"no exercise with id {exercise_id!r}", code="exercise_not_found"
+                )
+            return exercise.to_detail_dict()
+
     @staticmethod
     def active_module(session: Session, module_id: str) -> Module:
         module = session.get(Module, module_id) if ID_PATTERN.fullmatch(module_id) else None

@@ -1,4 +1,4 @@
-"""GET /exercises/topic/{topic}."""
+"""GET /exercises/topic/{topic} and GET /exercises/{exercise_id}."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.conftest import ApiClient, assert_error
 
 TOPICS = ["values-and-variables", "conditionals", "loops", "functions"]
 EXERCISE_FIELDS = {"id", "title", "description", "topic", "difficulty", "content"}
+EXERCISE_DETAIL_FIELDS = EXERCISE_FIELDS | {"module_id", "prompt", "starter_code"}
 
 
 @dataclass(frozen=True)
@@ -182,3 +183,78 @@ async def test_exercise_content_never_shows_the_solution(
         assert solution_only_lines(exercise), f"{exercise.id}: the solution adds nothing"
         for line in solution_only_lines(exercise):
             assert line not in content, f"{exercise.id} shows its solution line {line!r}"
+
+
+# -- one exercise by id -------------------------------------------------------------------------
+
+
+def all_stored_exercises(learnflow: Any) -> list[Exercise]:
+    with learnflow.database.transaction() as session:
+        return list(session.scalars(select(Exercise).order_by(Exercise.id)))
+
+
+async def test_exercise_by_id_gives_exactly_the_documented_fields(
+    api: ApiClient, learnflow: Any
+) -> None:
+    exercise = all_stored_exercises(learnflow)[0]
+
+    reply = await api.get(f"/exercises/{exercise.id}")
+
+    assert reply.status == 200
+    assert set(reply.json()) == EXERCISE_DETAIL_FIELDS
+
+
+async def test_exercise_by_id_is_that_exercise_with_its_prompt_starter_code_and_module(
+    api: ApiClient, learnflow: Any
+) -> None:
+    for exercise in all_stored_exercises(learnflow):
+        served = (await api.get(f"/exercises/{exercise.id}")).json()
+
+        assert {key: served[key] for key in ("id", "module_id", "topic", "difficulty")} == {
+            "id": exercise.id,
+            "module_id": exercise.module_id,
+            "topic": exercise.topic,
+            "difficulty": exercise.difficulty,
+        }
+        assert (served["prompt"], served["starter_code"]) == (
+            exercise.prompt,
+            exercise.starter_code,
+        )
+
+
+async def test_exercise_by_id_never_shows_hidden_tests_or_solution(
+    api: ApiClient, learnflow: Any
+) -> None:
+    for exercise in all_stored_exercises(learnflow):
+        body = (await api.get(f"/exercises/{exercise.id}")).body.decode()
+
+        for name in hidden_test_names(exercise.tests_code):
+            assert name not in body, f"{exercise.id} shows its hidden test {name}"
+        stored = StoredExercise(
+            exercise.id,
+            exercise.prompt,
+            exercise.starter_code,
+            exercise.tests_code,
+            exercise.solution_code,
+        )
+        for line in solution_only_lines(stored):
+            assert line not in body, f"{exercise.id} shows its solution line {line!r}"
+
+
+@pytest.mark.parametrize(
+    "exercise_id", ["no-such-exercise", "..", "%2E%2E%2Fmodules", "x" * 300, "%00"]
+)
+async def test_exercise_unknown_id_is_404(api: ApiClient, exercise_id: str) -> None:
+    reply = await api.get(f"/exercises/{exercise_id}")
+
+    assert_error(reply, 404, "exercise_not_found")
+
+
+async def test_exercise_that_left_the_course_is_404(api: ApiClient, learnflow: Any) -> None:
+    exercise_id = all_stored_exercises(learnflow)[0].id
+    with learnflow.database.transaction() as session:
+        session.get_one(Exercise, exercise_id).active = False
+
+    reply = await api.get(f"/exercises/{exercise_id}")
+
+    assert_error(reply, 404, "exercise_not_found")
