@@ -19,6 +19,7 @@ from nbformat.validator import ValidationError as NotebookValidationError
 
 from ..errors import CourseContentError
 from ..models import DIFFICULTIES
+from .mastery import PARAMETERS, KnowledgeTracing
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MODULE_NOTEBOOK = "index.ipynb"
@@ -61,6 +62,8 @@ class ModuleContent:
     source_path: str
     lessons: list[LessonContent] = field(default_factory=list)
     exercises: list[ExerciseContent] = field(default_factory=list)
+    #: Knowledge tracing parameters the module sets for topics, instead of the defaults.
+    topics: dict[str, KnowledgeTracing] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,6 +80,13 @@ class Course:
     @property
     def exercise_count(self) -> int:
         return sum(len(module.exercises) for module in self.modules)
+
+    def knowledge_tracing(self, topic: str) -> KnowledgeTracing:
+        """Return the knowledge tracing parameters of ``topic``: a module's, or the defaults."""
+        for module in self.modules:
+            if topic in module.topics:
+                return module.topics[topic]
+        return KnowledgeTracing()
 
 
 def load_course(course_dir: Path) -> Course:
@@ -95,7 +105,25 @@ def load_course(course_dir: Path) -> Course:
     if not course.modules and not course.problems:
         course.problems.append(CourseContentError(str(course_dir), "holds no module folders"))
     course.modules.sort(key=lambda module: (module.order, module.id))
+    _keep_one_setting_per_topic(course)
     return course
+
+
+def _keep_one_setting_per_topic(course: Course) -> None:
+    """Report a topic that modules set differently; the first module in order wins."""
+    first: dict[str, ModuleContent] = {}
+    for module in course.modules:
+        for topic, tracing in list(module.topics.items()):
+            winner = first.setdefault(topic, module)
+            if winner.topics[topic] != tracing:
+                del module.topics[topic]
+                course.problems.append(
+                    CourseContentError(
+                        f"{module.source_path}/{MODULE_NOTEBOOK}",
+                        f"topic {topic!r} has other parameters in {winner.source_path}, "
+                        "which apply",
+                    )
+                )
 
 
 def _load_module(
@@ -114,6 +142,7 @@ def _load_module(
             description=_text(facts, "description", 2000, required=False),
             order=_integer(facts, "order"),
             source_path=relative,
+            topics=_topic_parameters(facts, f"{relative}/{MODULE_NOTEBOOK}"),
         )
     except CourseContentError as error:
         problems.append(error)
@@ -223,6 +252,28 @@ def _exercise(
         solution_code=parts["solution"][0],
         source_path=relative,
     )
+
+
+def _topic_parameters(facts: dict[str, Any], where: str) -> dict[str, KnowledgeTracing]:
+    """Read a module's ``topics``: knowledge tracing parameters that replace the defaults."""
+    declared = facts.get("topics", {})
+    if not isinstance(declared, dict):
+        raise CourseContentError(where, "'topics' must map topic ids to their parameters")
+    topics = {}
+    for topic, parameters in declared.items():
+        if not ID_PATTERN.fullmatch(topic):
+            raise CourseContentError(
+                where, f"topic {topic!r} must be lowercase letters, digits and dashes"
+            )
+        if not isinstance(parameters, dict) or not set(parameters) <= set(PARAMETERS):
+            raise CourseContentError(
+                where, f"topic {topic!r}: parameters may only be {', '.join(PARAMETERS)}"
+            )
+        try:
+            topics[topic] = KnowledgeTracing(**parameters)
+        except ValueError as error:
+            raise CourseContentError(where, f"topic {topic!r}: {error}") from None
+    return topics
 
 
 def notebook_as_markdown(notebook: Any) -> str:

@@ -65,7 +65,7 @@ class CourseService:
 
     def _store_module(self, session: Session, content: ModuleContent) -> None:
         facts = {f.name: getattr(content, f.name) for f in fields(content)}
-        del facts["lessons"], facts["exercises"]
+        del facts["lessons"], facts["exercises"], facts["topics"]
         _upsert(session, Module, facts)
         session.flush()
         for lesson in content.lessons:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 MASTERED_AT = 0.95
+PARAMETERS = ("p_init", "p_learn", "p_guess", "p_slip")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class KnowledgeTracing:
     def __post_init__(self) -> None:
         for parameter in fields(self):
             value = getattr(self, parameter.name)
-            if not isinstance(value, int | float) or not 0 <= value < 1:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
                 raise ValueError(f"{parameter.name} must be a number in [0, 1)")
         if self.p_guess + self.p_slip >= 1:
             # Otherwise passing would be evidence of not knowing the topic.

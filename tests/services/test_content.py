@@ -15,6 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from learnflow_ext.app import bundled_course_dir
 from learnflow_ext.models import DIFFICULTIES
 from learnflow_ext.services.content import Course, ExerciseContent, load_course
+from learnflow_ext.services.mastery import KnowledgeTracing
 
 # -- building course notebooks ------------------------------------------------------------------
 
@@ -638,3 +639,73 @@ def test_empty_course_directory_is_a_problem(tmp_path: Path) -> None:
     assert [(problem.path, problem.problem) for problem in course.problems] == [
         (str(tmp_path), "holds no module folders")
     ]
+
+
+# -- knowledge tracing parameters of topics -----------------------------------------------------
+
+
+def set_topics(course_dir: Path, folder: str, topics: Any, **facts: Any) -> None:
+    write(course_dir / folder / "index.ipynb", notebook(module_facts(topics=topics, **facts)))
+
+
+def test_topic_without_settings_has_the_default_parameters(course_dir: Path) -> None:
+    course = load_course(course_dir)
+
+    assert course.knowledge_tracing("loops") == KnowledgeTracing()
+
+
+def test_module_sets_parameters_of_a_topic_and_the_rest_keep_their_defaults(
+    course_dir: Path,
+) -> None:
+    set_topics(course_dir, "01-basics", {"loops": {"p_learn": 0.15, "p_guess": 0.25}})
+
+    course = load_course(course_dir)
+
+    assert course.problems == []
+    assert course.knowledge_tracing("loops") == KnowledgeTracing(p_learn=0.15, p_guess=0.25)
+
+
+@pytest.mark.parametrize(
+    ("topics", "said"),
+    [
+        ([0.1], "'topics' must map"),
+        ({"Loops!": {"p_learn": 0.1}}, "lowercase"),
+        ({"loops": {"p_learn": 0.1, "speed": 2}}, "parameters may only be"),
+        ({"loops": 0.1}, "parameters may only be"),
+        ({"loops": {"p_learn": 1.5}}, "p_learn must be a number"),
+        ({"loops": {"p_init": True}}, "p_init must be a number"),
+        ({"loops": {"p_guess": 0.5, "p_slip": 0.5}}, "p_guess + p_slip"),
+    ],
+    ids=[
+        "not-a-mapping",
+        "bad-topic-id",
+        "unknown-parameter",
+        "not-parameters",
+        "above-one",
+        "boolean",
+        "guess-and-slip-too-high",
+    ],
+)
+def test_module_with_invalid_topic_parameters_is_reported_and_skipped(
+    course_dir: Path, topics: Any, said: str
+) -> None:
+    set_topics(course_dir, "02-loops", topics, id="loops", order=2)
+
+    course = load_course(course_dir)
+
+    assert [problem.path for problem in course.problems] == ["02-loops/index.ipynb"]
+    assert said in course.problems[0].problem
+    assert "loops" not in [module.id for module in course.modules]
+
+
+def test_topic_set_differently_by_two_modules_keeps_the_first_modules_and_reports(
+    course_dir: Path,
+) -> None:
+    set_topics(course_dir, "01-basics", {"loops": {"p_learn": 0.15}})
+    set_topics(course_dir, "02-loops", {"loops": {"p_learn": 0.3}}, id="loops", order=2)
+
+    course = load_course(course_dir)
+
+    assert [problem.path for problem in course.problems] == ["02-loops/index.ipynb"]
+    assert course.knowledge_tracing("loops") == KnowledgeTracing(p_learn=0.15)
+    assert "loops" in [module.id for module in course.modules]
