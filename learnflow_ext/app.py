@@ -26,7 +26,7 @@ from .services.execution import ExecutionService
 from .services.kernels import KernelPool
 from .services.passwords import PasswordHasher
 from .services.progress import ProgressService
-from .services.sandbox import probe_protections
+from .services.sandbox import probe_protections, python_problem_for
 from .services.throttle import LoginThrottleService, ThrottleRule
 from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secret
 
@@ -302,8 +302,17 @@ class LearnFlow(ExtensionApp):
 
     def _execution_service(self) -> ExecutionService:
         protections = probe_protections()
+        allowed = protections.sufficient or self.allow_unsandboxed_execution
+        if allowed and not protections.sufficient and protections.separate_uids:
+            # Unsandboxed kernels run as their own uids, straight from the host's files.
+            problem = python_problem_for(self.sandbox_uid_base)
+            if problem:
+                protections.problems.append(
+                    f"{problem} (install Python where every user may read it)"
+                )
+                allowed = False
         pool, refusal = None, ""
-        if protections.sufficient or self.allow_unsandboxed_execution:
+        if allowed:
             pool = KernelPool(
                 protections=protections,
                 limits={

@@ -113,6 +113,31 @@ def probe_protections() -> Protections:
     )
 
 
+def python_problem_for(uid: int, python: str = sys.executable) -> str:
+    """Return why ``python`` cannot run as ``uid`` on the host, or "" when it can.
+
+    Without a sandbox, kernels run straight from the host's file system under a uid of
+    their own, which may not reach a Python installed in a private home directory.
+    """
+    try:
+        finished = subprocess.run(  # noqa: S603 - our own interpreter, no shell
+            [python, "-I", "-c", "pass"],
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"uid {uid} cannot run {python}: {error}"
+    if finished.returncode != 0:
+        last_line = (finished.stderr.strip().splitlines() or ["it failed"])[-1]
+        return f"uid {uid} cannot run {python}: {last_line}"
+    return ""
+
+
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(  # noqa: S603 - our own fixed commands
