@@ -15,7 +15,7 @@ from .database import Database, normalize_database_url
 from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
 from .handlers.base import NotFoundHandler
 from .handlers.execution import ExecuteHandler
-from .handlers.exercises import ExerciseHandler, TopicExercisesHandler
+from .handlers.exercises import ExerciseHandler, TopicCollectionHandler, TopicExercisesHandler
 from .handlers.modules import ModuleCollectionHandler, ModuleHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.progress import ModuleProgressHandler, UserProgressHandler
@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"/modules/{ID.format('module_id')}", ModuleHandler),
     (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
     (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
+    ("/topics", TopicCollectionHandler),
     (f"/exercises/topic/{ID.format('topic')}", TopicExercisesHandler),
     (f"/exercises/{ID.format('exercise_id')}", ExerciseHandler),
     ("/code/execute", ExecuteHandler),

@@ -11,6 +11,7 @@ from .schemas import (
     ErrorOut,
     ExecuteOut,
     ExecuteRequest,
+    ExerciseCountsOut,
     ExerciseDetailOut,
     ExerciseOut,
     LoginOut,
@@ -21,6 +22,7 @@ from .schemas import (
     ProgressUpdate,
     RegisterRequest,
     RequestBody,
+    TopicOut,
     UserOut,
 )
 
@@ -102,6 +104,8 @@ def _components() -> dict[str, Any]:
         ModuleOut,
         ProgressOut,
         ProgressListItem,
+        TopicOut,
+        ExerciseCountsOut,
         ExerciseDetailOut,
         ExerciseOut,
         ErrorOut,
@@ -200,6 +204,13 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                         "One entry per module the user has progress in.",
                     ),
                     errors=(403, 404),
+                )
+            },
+            "/topics": {
+                "get": _operation(
+                    "Every topic of the course, with its number of exercises per difficulty",
+                    ok=(200, {"type": "array", "items": _ref(TopicOut)}, "The topics."),
+                    errors=(),
                 )
             },
             "/exercises/topic/{topic}": {

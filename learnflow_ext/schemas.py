@@ -130,6 +130,17 @@ class ExerciseDetailOut(ExerciseOut):
     starter_code: str = Field(description="The code the student starts from.")
 
 
+class ExerciseCountsOut(Document):
+    easy: int
+    medium: int
+    hard: int
+
+
+class TopicOut(Document):
+    topic: str
+    exercises: ExerciseCountsOut = Field(description="How many exercises of each difficulty.")
+
+
 class FieldProblemOut(Document):
     field: str
     message: str

@@ -1,4 +1,4 @@
-"""Exercises, one by one or by topic and difficulty, without hidden tests or solutions."""
+"""Topics and their exercises, without hidden tests or solutions."""
 
 from __future__ import annotations
 
@@ -30,3 +30,10 @@ class ExerciseHandler(LearnFlowHandler):
     async def get(self, exercise_id: str) -> None:
         """Return one exercise: its prompt, starter code, topic, difficulty and module."""
         self.reply(await self.run(self.learnflow.courses.get_exercise, exercise_id))
+
+
+class TopicCollectionHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self) -> None:
+        """List every topic of the course with its number of exercises per difficulty."""
+        self.reply(await self.run(self.learnflow.courses.list_topics))

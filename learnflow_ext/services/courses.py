@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..database import Database
 from ..errors import NotFoundError
-from ..models import Exercise, Lesson, Module
+from ..models import DIFFICULTIES, Exercise, Lesson, Module
 from .content import ID_PATTERN, Course, ModuleContent
 
 
@@ -101,6 +101,21 @@ class CourseService:
             query = query.where(Exercise.difficulty == difficulty)
         with self.database.transaction() as session:
             return [exercise.to_dict() for exercise in session.scalars(query)]
+
+    def list_topics(self) -> list[dict[str, Any]]:
+        """Return every topic with its number of exercises per difficulty, in course order."""
+        query = (
+            select(Exercise.topic, Exercise.difficulty)
+            .join(Module, Exercise.module_id == Module.id)
+            .where(Exercise.active, Module.active)
+            .order_by(Module.order, Module.id, Exercise.order, Exercise.id)
+        )
+        topics: dict[str, dict[str, int]] = {}
+        with self.database.transaction() as session:
+            for topic, difficulty in session.execute(query):
+                counts = topics.setdefault(topic, dict.fromkeys(DIFFICULTIES, 0))
+                counts[difficulty] += 1
+        return [{"topic": topic, "exercises": counts} for topic, counts in topics.items()]
 
     def get_exercise(self, exercise_id: str) -> dict[str, Any]:
         """Return one exercise of the course, without its hidden tests or solution."""

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from learnflow_ext.models import Exercise
+from learnflow_ext.models import DIFFICULTIES, Exercise
 from tests.conftest import ApiClient, assert_error
 
 TOPICS = ["values-and-variables", "conditionals", "loops", "functions"]
@@ -258,3 +258,44 @@ async def test_exercise_that_left_the_course_is_404(api: ApiClient, learnflow: A
     reply = await api.get(f"/exercises/{exercise_id}")
 
     assert_error(reply, 404, "exercise_not_found")
+
+
+# -- topics -------------------------------------------------------------------------------------
+
+
+def stored_counts(learnflow: Any) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for exercise in all_stored_exercises(learnflow):
+        if exercise.active:
+            per_difficulty = counts.setdefault(exercise.topic, dict.fromkeys(DIFFICULTIES, 0))
+            per_difficulty[exercise.difficulty] += 1
+    return counts
+
+
+async def test_topics_are_the_courses_topics_in_course_order(api: ApiClient) -> None:
+    reply = await api.get("/topics")
+
+    assert reply.status == 200
+    assert [entry["topic"] for entry in reply.json()] == TOPICS
+
+
+async def test_topics_count_each_topics_exercises_per_difficulty(
+    api: ApiClient, learnflow: Any
+) -> None:
+    reply = await api.get("/topics")
+
+    assert {entry["topic"]: entry["exercises"] for entry in reply.json()} == stored_counts(
+        learnflow
+    )
+
+
+async def test_topic_whose_exercises_all_left_the_course_is_not_listed(
+    api: ApiClient, learnflow: Any
+) -> None:
+    with learnflow.database.transaction() as session:
+        for exercise in session.scalars(select(Exercise).where(Exercise.topic == "loops")):
+            exercise.active = False
+
+    reply = await api.get("/topics")
+
+    assert "loops" not in [entry["topic"] for entry in reply.json()]
