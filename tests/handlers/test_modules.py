@@ -162,7 +162,7 @@ async def test_modules_with_bad_bearer_token_is_401(api: ApiClient, path: str, t
 
 @pytest.mark.parametrize(
     "path",
-    ["/nope", "/modules/", "/modules/loops/lessons", "/progress/user", "/exercises/topic"],
+    ["/nope", "/modules/", "/modules/loops/lessons", "/progress/user", "/exercises/topic/"],
 )
 async def test_unknown_api_path_is_404(api: ApiClient, path: str) -> None:
     reply = await api.get(path)
