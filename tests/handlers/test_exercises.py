@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from learnflow_ext.app import bundled_course_dir
 from learnflow_ext.models import DIFFICULTIES, Exercise
+from learnflow_ext.services.content import load_course
 from tests.conftest import ApiClient, assert_error
 
 TOPICS = ["values-and-variables", "conditionals", "loops", "functions"]
@@ -273,10 +275,17 @@ def stored_counts(learnflow: Any) -> dict[str, dict[str, int]]:
 
 
 async def test_topics_are_the_courses_topics_in_course_order(api: ApiClient) -> None:
+    course = load_course(bundled_course_dir())
+    in_course_order = [
+        exercise.topic
+        for module in course.modules
+        for exercise in sorted(module.exercises, key=lambda exercise: (exercise.order, exercise.id))
+    ]
+
     reply = await api.get("/topics")
 
     assert reply.status == 200
-    assert [entry["topic"] for entry in reply.json()] == TOPICS
+    assert [entry["topic"] for entry in reply.json()] == list(dict.fromkeys(in_course_order))
 
 
 async def test_topics_count_each_topics_exercises_per_difficulty(

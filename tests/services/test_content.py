@@ -168,21 +168,27 @@ def test_bundled_course_loads_without_problems() -> None:
     assert [str(problem) for problem in BUNDLED_COURSE.problems] == []
 
 
-def test_bundled_course_has_four_modules_of_three_lessons_or_more() -> None:
-    assert len(BUNDLED_COURSE.modules) >= 4
-    assert all(len(module.lessons) >= 3 for module in BUNDLED_COURSE.modules)
+def test_bundled_course_has_eight_modules_of_three_to_five_lessons() -> None:
+    assert len(BUNDLED_COURSE.modules) >= 8
+    assert all(3 <= len(module.lessons) <= 5 for module in BUNDLED_COURSE.modules)
 
 
-def test_bundled_course_has_twelve_exercises_or_more() -> None:
-    assert BUNDLED_COURSE.exercise_count >= 12
+def test_bundled_course_has_sixty_exercises_or_more() -> None:
+    assert BUNDLED_COURSE.exercise_count >= 60
 
 
-def test_bundled_course_exercises_cover_four_topics_or_more() -> None:
-    assert len({exercise.topic for exercise in BUNDLED_EXERCISES.values()}) >= 4
+def test_bundled_course_exercises_cover_ten_topics_or_more() -> None:
+    assert len({exercise.topic for exercise in BUNDLED_EXERCISES.values()}) >= 10
 
 
-def test_bundled_course_exercises_cover_every_difficulty() -> None:
-    assert {exercise.difficulty for exercise in BUNDLED_EXERCISES.values()} == set(DIFFICULTIES)
+def test_bundled_course_has_every_difficulty_in_every_topic() -> None:
+    difficulties: dict[str, set[str]] = {}
+    for exercise in BUNDLED_EXERCISES.values():
+        difficulties.setdefault(exercise.topic, set()).add(exercise.difficulty)
+
+    assert {
+        topic: found for topic, found in difficulties.items() if found != set(DIFFICULTIES)
+    } == {}
 
 
 #: Runs code, then the hidden tests, then every test function; prints {name: outcome} as JSON.
