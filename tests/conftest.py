@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +50,22 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
         connection.execute(f'CREATE DATABASE "{name}"')
     yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.errors.InsufficientPrivilege:
+            # A session of another role (autovacuum, say) is still on it, and this role
+            # may not end it: those sessions end on their own, so wait for them.
+            _drop_when_idle(connection, name)
+
+
+def _drop_when_idle(connection: psycopg.Connection[Any], name: str) -> None:
+    for _attempt in range(100):
+        try:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.1)
+    connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
