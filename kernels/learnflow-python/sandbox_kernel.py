@@ -36,7 +36,6 @@ class Runner:
     """The runner process of this kernel, and the socket to it."""
 
     def __init__(self, limits_json: str) -> None:
-        self.limits_json = limits_json
         kernel_end, runner_end = socket.socketpair()
         with runner_end:
             self.process = subprocess.Popen(
