@@ -14,7 +14,15 @@ forks the child for the next cell.
 Messages on the socket are JSON documents, each preceded by its length (4 bytes, big
 endian). The kernel sends ``{"code": ...}``; the runner answers with an outcome:
 ``status`` (ok, error, timeout, memory_limit, output_limit, killed), ``stdout``,
-``stderr``, ``cpu_time_s``.
+``stderr``, ``cpu_time_s`` and ``tests``.
+
+To grade a submission the kernel also sends ``"tests"``, the exercise's hidden tests,
+and the child hands the run to ``grader.py``. ``tests`` in the outcome then lists
+``{"name", "passed", "message"}`` for each test, in source order; it is None for plain
+runs and when the child could not report them, which counts as a failure.
+
+The child reports on a pipe of its own, in one line that starts with a random token
+the runner gave it with the code; whatever else a program writes there is ignored.
 """
 
 from __future__ import annotations
@@ -22,13 +30,14 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-import ctypes
+import errno
 import gc
 import json
 import linecache
 import os
 import re
 import resource
+import secrets
 import selectors
 import shutil
 import signal
@@ -37,8 +46,12 @@ import struct
 import sys
 import tempfile
 import time
-import traceback
-from dataclasses import asdict, dataclass
+import types
+from dataclasses import asdict, dataclass, field
+
+# Started with -I, so this directory is not on sys.path by itself.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from grader import EXIT_CODES, print_exception, report_line
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -50,12 +63,13 @@ WARM_MODULES = (
 )  # fmt: skip
 # The file name tracebacks give the cell's own lines.
 CELL = "<cell>"
+# The most a child may write on its report pipe; more stops the run.
+MAX_REPORT_BYTES = 1024 * 1024
 
 # What a run's own process may report; every other outcome the runner observes itself.
 REPORTED_STATUSES = ("ok", "error", "memory_limit")
-# Exit codes no program uses by chance, so that os._exit(0) in a cell is not taken for
-# a finished run.
-EXIT_CODES = {"ok": 80, "error": 81, "memory_limit": 83}
+# The program that grades submissions, in a fresh process of its own.
+GRADER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grader.py")
 # Scheduling priority of the runner and its runs, below the server's and the kernels'.
 RUN_NICENESS = 5
 HEADER = struct.Struct(">I")
@@ -80,6 +94,8 @@ class Outcome:
     stdout: str
     stderr: str
     cpu_time_s: float
+    #: Each hidden test's ``{"name", "passed", "message"}`` when grading, else None.
+    tests: list[dict] | None = field(default=None)
 
 
 # -- messages between the kernel and the runner ----------------------------------------------------
@@ -117,14 +133,15 @@ def _receive_exactly(channel: socket.socket, size: int) -> bytes | None:
 # -- running one cell, in the child ----------------------------------------------------------------
 
 
-def run_cell(code: str) -> str:
-    """Run ``code`` as a notebook cell in a fresh namespace; return the status to report.
+def run_cell(code: str, namespace: dict | None = None) -> str:
+    """Run ``code`` as a notebook cell in ``namespace``; return the status to report.
 
     Like a notebook, the value of a last expression is printed, unless the cell ends
     with a semicolon. Exceptions print a traceback that starts at the cell.
     """
     linecache.cache[CELL] = (len(code), None, code.splitlines(keepends=True), CELL)
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    if namespace is None:
+        namespace = {"__name__": "__main__", "__builtins__": builtins}
     stderr = sys.stderr
     try:
         tree = ast.parse(code, CELL)
@@ -136,25 +153,13 @@ def run_cell(code: str) -> str:
             # "single" mode passes the value to sys.displayhook, as Python's own prompt does.
             exec(compile(ast.Interactive(last), CELL, "single"), namespace)  # noqa: S102
     except BaseException as error:  # whatever the program raised is its own result
-        _print_exception(error, stderr)
+        print_exception(error, stderr, CELL)
         return "memory_limit" if isinstance(error, MemoryError) else "error"
     return "ok"
 
 
-def _print_exception(error: BaseException, stderr: object) -> None:
-    """Print the traceback of ``error`` from the cell's first frame on."""
-    frames = error.__traceback__
-    while frames is not None and frames.tb_frame.f_code.co_filename != CELL:
-        frames = frames.tb_next
-    try:
-        traceback.print_exception(type(error), error, frames, file=stderr)
-    except BaseException:  # the program may have broken printing itself, or memory is short
-        with contextlib.suppress(BaseException):
-            os.write(2, f"{type(error).__name__}: {error}\n".encode(errors="replace"))
-
-
 def _child(limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> None:
-    exit_code = EXIT_CODES["error"]
+    exit_code, leave = EXIT_CODES["error"], os._exit
     try:
         out, err, status_pipe = writes
         os.setsid()
@@ -172,24 +177,65 @@ def _child(limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> N
         _set_limits(limits)
         os.chdir(workdir)
         with open(code_pipe, "rb") as pipe:
-            code = pipe.read().decode("utf-8", "replace")
-        run_pid = os.getpid()
+            request = json.loads(pipe.read())
+        token, code, tests = request["token"], request["code"], request.get("tests")
+        if tests is not None:
+            _become_grader(request, status_pipe)
+        # The program's module is its own, not the runner's.
+        main = types.ModuleType("__main__")
+        sys.modules["__main__"] = main
+        main.__builtins__ = builtins  # type: ignore[attr-defined]
+        # The program may replace any module: what is needed after it is taken now.
+        run_pid, getpid, write, usage = os.getpid(), os.getpid, os.write, resource.getrusage
 
-        status = run_cell(code)
-
-        # Processes the cell forked return here too, and the cell may have replaced any
-        # module: only the run's own process reports, and without help from its modules.
-        if os.getpid() == run_pid:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            usage = resource.getrusage(resource.RUSAGE_SELF)
-            cpu = usage.ru_utime + usage.ru_stime
-            os.write(status_pipe, f"{status} {cpu:.6f}\n".encode("ascii"))
+        status = run_cell(code, main.__dict__)
+        # Processes the cell forked return here too: only the run's own process reports.
+        if getpid() == run_pid:
+            spent = usage(resource.RUSAGE_SELF)
+            cpu_time_s = spent.ru_utime + spent.ru_stime
+            write(status_pipe, report_line(token, status, cpu_time_s, []))
+        if getpid() == run_pid:
+            with contextlib.suppress(BaseException):
+                sys.stdout.flush()
+                sys.stderr.flush()
             exit_code = EXIT_CODES[status]
     finally:
         # Whatever happened, the child ends here and never returns into the runner. The
         # exit code repeats the status, for when the program garbled the status pipe.
-        os._exit(exit_code)
+        leave(exit_code)
+
+
+def _become_grader(request: dict, report: int) -> None:
+    """Replace this child with a fresh Python that grades the request (see grader.py).
+
+    The new program holds none of what the runner loaded (ctypes, above all, which reads
+    any memory). Installing signal handlers is refused for it first, where seccomp is
+    available, since a handler is given the frame it interrupted.
+    """
+    request["signal_handlers_refused"] = _refuse_signal_handlers()
+    # An anonymous file: it has no name to open again once the grader has closed it.
+    document = os.memfd_create("learnflow-grading", 0)
+    with open(document, "wb", closefd=False) as sink:
+        sink.write(json.dumps(request).encode())
+    os.lseek(document, 0, os.SEEK_SET)
+    os.set_inheritable(document, True)
+    os.set_inheritable(report, True)
+    # -S: only the standard library, none of the environment's packages.
+    os.execv(sys.executable, [sys.executable, "-I", "-S", GRADER, str(document), str(report)])
+
+
+def _refuse_signal_handlers() -> bool:
+    """Make installing a signal handler fail from now on; return False where it cannot."""
+    try:
+        import pyseccomp
+    except ImportError:
+        return False
+    rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
+    # sigaction with a new action; asking for the current one stays possible.
+    new_action = pyseccomp.Arg(1, pyseccomp.NE, 0)
+    rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "rt_sigaction", new_action)
+    rules.load()
+    return True
 
 
 def _set_limits(limits: Limits) -> None:
@@ -251,16 +297,21 @@ class RunSlot:
             os.close(write)
         return cls(pid, workdir, code_write, [read for read, _write in pipes])
 
-    def run(self, code: str, limits: Limits) -> Outcome:
-        """Hand the child ``code`` and collect what it prints until it reports its status."""
+    def run(self, code: str, limits: Limits, tests: str | None = None) -> Outcome:
+        """Hand the child ``code`` (and ``tests`` to grade it) and collect what it reports."""
         started = time.monotonic()
+        token = secrets.token_hex(16)
+        request = {"code": code, "tests": tests, "token": token}
         try:
             with open(self.code, "wb", closefd=False) as pipe:
-                pipe.write(code.encode())
+                pipe.write(json.dumps(request).encode())
         except BrokenPipeError:
             pass  # the child is gone; the supervision below reports it
         os.close(self.code)
-        return _supervise(self.pid, started, limits, self.out, self.err, self.status)
+        outcome = _supervise(self.pid, started, limits, self.out, self.err, self.status, token)
+        if tests is None:
+            outcome.tests = None
+        return outcome
 
     def clean_up(self, limits: Limits) -> None:
         for fd in (self.out, self.err, self.status):
@@ -280,7 +331,7 @@ class RunSlot:
 
 
 def _supervise(
-    pid: int, started: float, limits: Limits, out: int, err: int, status_pipe: int
+    pid: int, started: float, limits: Limits, out: int, err: int, status_pipe: int, token: str
 ) -> Outcome:
     """Collect the child's output until it reports, dies, or breaks a limit."""
     deadline = started + limits.wall_time_s
@@ -303,29 +354,35 @@ def _supervise(
                 at_end = not _drain(key.fd, captured[key.fd], selector)
                 # The run is over once it reported validly, without waiting for it to exit;
                 # anything else on the pipe waits for the process to end.
-                reported = _reported_status(bytes(captured[status_pipe]))[0] is not None
-                if key.fd == status_pipe and (at_end or reported):
+                if key.fd == status_pipe and (
+                    at_end or _report(bytes(captured[status_pipe]), token) is not None
+                ):
                     finished = True
         if len(captured[out]) + len(captured[err]) > limits.max_output_bytes:
+            stopped = "output_limit"
+        if len(captured[status_pipe]) > MAX_REPORT_BYTES:
             stopped = "output_limit"
     for fd in (out, err, status_pipe):
         if fd in selector.get_map():
             _drain(fd, captured[fd], selector)
     selector.close()
 
-    report, cpu_time_s = _reported_status(bytes(captured[status_pipe]))
+    reported = _report(bytes(captured[status_pipe]), token)
     os.close(pidfd)
     stdout, stderr = bytes(captured[out]), bytes(captured[err])
-    if report is not None and not stopped:
+    if reported is not None and not stopped:
         # The run reported; its process is only exiting, and clean_up collects it later.
-        return _outcome("", report, 0, stdout, stderr, cpu_time_s, limits)
+        report, cpu_time_s, tests = reported
+        outcome = _outcome("", report, 0, stdout, stderr, cpu_time_s, limits)
+        outcome.tests = tests
+        return outcome
 
     # The child is stopped here or already dead: learn how it ended.
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     _pid, wait_status, usage = os.wait4(pid, 0)
     cpu_time_s = usage.ru_utime + usage.ru_stime
-    signum = 0
+    signum, report = 0, None
     if not stopped:
         if os.WIFSIGNALED(wait_status):
             signum = os.WTERMSIG(wait_status)
@@ -335,16 +392,39 @@ def _supervise(
     return _outcome(stopped, report, signum, stdout, stderr, cpu_time_s, limits)
 
 
-def _reported_status(text: bytes) -> tuple[str | None, float]:
-    """Return the status and CPU time the child reported on its first line, if valid."""
-    status, _, cpu = text.split(b"\n", 1)[0].decode("ascii", "replace").partition(" ")
+def _report(text: bytes, token: str) -> tuple[str, float, list[dict]] | None:
+    """Return the status, CPU time and test results of the child's report, if it made one.
+
+    The report is the first whole line that starts with the run's token; anything else
+    a program wrote on the pipe is ignored.
+    """
+    prefix = f"{token} ".encode()
+    for line in text.split(b"\n")[:-1]:
+        if line.startswith(prefix):
+            return _parse_report(line[len(prefix) :].decode("utf-8", "replace"))
+    return None
+
+
+def _parse_report(line: str) -> tuple[str, float, list[dict]] | None:
+    status, _, rest = line.partition(" ")
+    cpu, _, results = rest.partition(" ")
     try:
         cpu_time_s = float(cpu)
-    except ValueError:
-        return None, 0.0
+        tests = ast.literal_eval(results)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
     if status not in REPORTED_STATUSES or not 0 <= cpu_time_s < 1e6:
-        return None, 0.0
-    return status, cpu_time_s
+        return None
+    if not isinstance(tests, list) or not all(
+        isinstance(test, tuple)
+        and len(test) == 3
+        and isinstance(test[0], str)
+        and isinstance(test[1], bool)
+        and isinstance(test[2], str)
+        for test in tests
+    ):
+        return None
+    return status, cpu_time_s, [{"name": n, "passed": p, "message": m} for n, p, m in tests]
 
 
 def _outcome(
@@ -469,8 +549,11 @@ def serve(channel: socket.socket, limits: Limits) -> None:
     slot = RunSlot.fork(limits)
     try:
         while (request := receive_message(channel)) is not None:
+            tests = request.get("tests")
             try:
-                outcome = slot.run(str(request["code"]), limits)
+                outcome = slot.run(
+                    str(request["code"]), limits, None if tests is None else str(tests)
+                )
             except Exception as error:  # the kernel must get an answer whatever the run did
                 outcome = Outcome("killed", "", f"\nStopped: {error}\n", 0.0)
             send_message(channel, asdict(outcome))
@@ -485,6 +568,9 @@ def _warm_up() -> None:
     """Load what every run needs, so that each child finds it ready."""
     for name in WARM_MODULES:
         __import__(name)
+    # Grading loads a seccomp filter with it, where the sandbox offers seccomp.
+    with contextlib.suppress(ImportError):
+        import pyseccomp  # noqa: F401
     with (
         open(os.devnull, "w") as devnull,
         contextlib.redirect_stdout(devnull),
@@ -496,6 +582,10 @@ def _warm_up() -> None:
 
 
 def main(argv: list[str]) -> None:
+    # Imported here, not at the top, to keep raw memory access out of the runner's globals,
+    # which a graded program can reach.
+    import ctypes
+
     libc = ctypes.CDLL(None)
     # Runs are forked from this process: they must not read its memory through /proc.
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

@@ -5,6 +5,10 @@ process that runs each cell in a fresh child and cleans up after it, and passes 
 cells of execute requests. The result's status (ok, error, timeout, memory_limit,
 output_limit, killed) is returned in the execute reply under ``learnflow``. A run that
 ends the runner itself is reported as killed, and the kernel starts a new runner.
+
+An execute request whose metadata holds ``{"learnflow": {"tests": ...}}`` grades the
+code against those hidden tests instead; each test's result comes back in the reply
+under ``learnflow.tests``.
 """
 
 from __future__ import annotations
@@ -47,11 +51,11 @@ class Runner:
             )
         self.channel = kernel_end
 
-    def run(self, code: str, timeout_s: float) -> Outcome | None:
-        """Run ``code``; return None if the runner died or stopped answering."""
+    def run(self, code: str, timeout_s: float, tests: str | None = None) -> Outcome | None:
+        """Run ``code`` (graded by ``tests``); return None if the runner died or hung."""
         self.channel.settimeout(timeout_s)
         try:
-            send_message(self.channel, {"code": code})
+            send_message(self.channel, {"code": code, "tests": tests})
             reply = receive_message(self.channel)
             if reply is None:
                 return None
@@ -60,6 +64,7 @@ class Runner:
                 stdout=str(reply["stdout"]),
                 stderr=str(reply["stderr"]),
                 cpu_time_s=float(reply["cpu_time_s"]),
+                tests=reply["tests"],
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -93,7 +98,9 @@ class SandboxKernel(IPythonKernel):
         self, code: str, silent: bool, store_history: bool = True, *args: object, **kwargs: object
     ) -> dict:
         self.execution_count += 1
-        outcome = self.runner.run(code, self.limits.wall_time_s + RUNNER_GRACE_S)
+        tests = self.get_parent().get("metadata", {}).get("learnflow", {}).get("tests")
+        timeout_s = self.limits.wall_time_s + RUNNER_GRACE_S
+        outcome = self.runner.run(code, timeout_s, None if tests is None else str(tests))
         if outcome is None:
             self.runner.stop()
             self.runner = Runner(self.limits_json)
@@ -120,6 +127,7 @@ class SandboxKernel(IPythonKernel):
                 "stdout": outcome.stdout,
                 "stderr": outcome.stderr,
                 "cpu_time_s": outcome.cpu_time_s,
+                "tests": outcome.tests,
             },
         }
         if outcome.status != "ok":

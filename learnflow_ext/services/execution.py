@@ -57,6 +57,20 @@ class ExecutionService:
                 f"language {language!r} is not supported",
                 problems=[FieldProblem("language", f"must be one of {', '.join(LANGUAGES)}")],
             )
+        result = await self._admit(user_id, code, None)
+        del result["tests"]
+        return result
+
+    async def grade(self, *, user_id: str, code: str, tests: str) -> dict[str, Any]:
+        """Run ``code`` as a program, then the hidden ``tests`` against it, in a fresh process.
+
+        Returns what ``execute`` does, and under ``tests`` each test's name, pass or fail
+        and message, or None when the run ended before it could report them.
+        """
+        return await self._admit(user_id, code, tests)
+
+    async def _admit(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
+        """Run ``code`` once the user's and the server's limits allow it."""
         if len(code.encode()) > self.max_code_bytes:
             raise PayloadTooLargeError(
                 f"the code is larger than {self.max_code_bytes} bytes", code="code_too_large"
@@ -78,7 +92,7 @@ class ExecutionService:
 
         self._in_flight[user_id] += 1
         try:
-            return await self._run_in_turn(user_id, code)
+            return await self._run_in_turn(user_id, code, tests)
         finally:
             self._in_flight[user_id] -= 1
             if not self._in_flight[user_id]:
@@ -89,7 +103,7 @@ class ExecutionService:
         user_lock = self._user_locks.get(user_id)
         return self._running.locked() or (user_lock is not None and user_lock.locked())
 
-    async def _run_in_turn(self, user_id: str, code: str) -> dict[str, Any]:
+    async def _run_in_turn(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
         self._waiting += 1
         try:
             user_lock = self._user_locks.setdefault(user_id, asyncio.Lock())
@@ -102,19 +116,21 @@ class ExecutionService:
         finally:
             self._waiting -= 1
         try:
-            return await self._run(user_id, code)
+            return await self._run(user_id, code, tests)
         finally:
             self._running.release()
             user_lock.release()
 
-    async def _run(self, user_id: str, code: str) -> dict[str, Any]:
+    async def _run(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
         assert self.pool is not None
         kernel = await self.pool.kernel_for(user_id)
         kernel.busy = True
         started = time.monotonic()
+        test_results = None
         try:
-            result = await kernel.run(code, timeout_s=self.wall_time_limit_s + GRACE_S)
+            result = await kernel.run(code, timeout_s=self.wall_time_limit_s + GRACE_S, tests=tests)
             status, output, errors = result.status, result.stdout, result.stderr
+            test_results = result.tests
             if status not in STATUSES:
                 self.log.warning("kernel of user %s reported unknown status %r", user_id, status)
                 status = "error"
@@ -135,6 +151,7 @@ class ExecutionService:
             "errors": errors,
             "execution_time": round(elapsed, 4),
             "status": status,
+            "tests": test_results,
         }
 
     async def shutdown(self) -> None:

@@ -34,6 +34,8 @@ class RunResult:
     status: str
     stdout: str
     stderr: str
+    #: When grading: each hidden test's name, pass or fail, and message; None if unknown.
+    tests: list[dict[str, Any]] | None = None
 
 
 class KernelDiedError(Exception):
@@ -56,10 +58,21 @@ class SandboxedKernel:
         self.busy = False
         self.last_used = time.monotonic()
 
-    async def run(self, code: str, timeout_s: float) -> RunResult:
-        """Run ``code``; raise ``KernelDiedError`` if the kernel does not answer in time."""
+    async def run(self, code: str, timeout_s: float, tests: str | None = None) -> RunResult:
+        """Run ``code``, graded by ``tests`` if given; raise ``KernelDiedError`` if it hangs."""
         # Silent: the outcome comes in the execute reply, so the kernel publishes no output.
-        msg_id = self.client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        content = {
+            "code": code,
+            "silent": True,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        metadata = {"learnflow": {"tests": tests}} if tests is not None else {}
+        request = self.client.session.msg("execute_request", content, metadata=metadata)
+        self.client.shell_channel.send(request)
+        msg_id = request["header"]["msg_id"]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
@@ -73,7 +86,9 @@ class SandboxedKernel:
             outcome = reply["content"].get("learnflow")
             if outcome is None:
                 raise KernelDiedError("the kernel answered without a LearnFlow outcome")
-            return RunResult(outcome["status"], outcome["stdout"], outcome["stderr"])
+            return RunResult(
+                outcome["status"], outcome["stdout"], outcome["stderr"], outcome.get("tests")
+            )
         raise KernelDiedError("the kernel did not answer in time")
 
     async def shutdown(self) -> None:
