@@ -3,17 +3,22 @@
 from .base import Base
 from .course import DIFFICULTIES, Exercise, Lesson, Module
 from .progress import ModuleProgress
+from .submission import SUBMISSION_STATUSES, LessonCompletion, Submission, TopicMastery
 from .user import ROLES, LoginThrottle, RevokedToken, User
 
 __all__ = [
     "DIFFICULTIES",
     "ROLES",
+    "SUBMISSION_STATUSES",
     "Base",
     "Exercise",
     "Lesson",
+    "LessonCompletion",
     "LoginThrottle",
     "Module",
     "ModuleProgress",
     "RevokedToken",
+    "Submission",
+    "TopicMastery",
     "User",
 ]

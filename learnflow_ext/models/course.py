@@ -107,6 +107,8 @@ class Exercise(Base):
     tests_code: Mapped[str] = mapped_column(Text)
     #: Reference solution: never sent to a student.
     solution_code: Mapped[str] = mapped_column(Text)
+    #: Shown with a failed test whose assertion has no message of its own.
+    hint: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: False once the exercise has gone from the course directory.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Notebook path, relative to the course directory.

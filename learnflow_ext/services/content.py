@@ -51,6 +51,8 @@ class ExerciseContent:
     tests_code: str
     solution_code: str
     source_path: str
+    #: Shown with a failed test whose assertion has no message of its own.
+    hint: str = ""
 
 
 @dataclass
@@ -224,7 +226,7 @@ def _exercise(
         ("solution", parts["solution"][0]),
     ):
         _check_syntax(code, role, relative)
-    if not _test_function_names(tests_code):
+    if not test_function_names(tests_code):
         raise CourseContentError(
             relative, "the 'tests' cells define no test function (def test_...() with no arguments)"
         )
@@ -251,6 +253,7 @@ def _exercise(
         tests_code=tests_code,
         solution_code=parts["solution"][0],
         source_path=relative,
+        hint=_text(facts, "hint", 2000, required=False),
     )
 
 
@@ -384,7 +387,7 @@ def _check_syntax(code: str, role: str, relative: str) -> None:
         ) from error
 
 
-def _test_function_names(tests_code: str) -> list[str]:
+def test_function_names(tests_code: str) -> list[str]:
     """Return the names of the top-level ``test_`` functions that take no arguments."""
     names = []
     for node in ast.parse(tests_code).body:
@@ -392,6 +395,7 @@ def _test_function_names(tests_code: str) -> list[str]:
             isinstance(node, ast.FunctionDef)
             and node.name.startswith("test_")
             and not (node.args.args or node.args.posonlyargs or node.args.kwonlyargs)
+            and node.name not in names
         ):
             names.append(node.name)
     return names

@@ -6,12 +6,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from learnflow_ext.database import Database
+from learnflow_ext.database import MIGRATIONS_DIR, Database
 from learnflow_ext.models import Base, Module
 
 
@@ -40,6 +43,23 @@ def current_revision(database: Database) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def newest_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade_to(database: Database, revision: str) -> None:
+    config = alembic_config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
 def test_upgrade_of_empty_database_matches_models(database: Database) -> None:
     database.upgrade_schema()
 
@@ -49,7 +69,7 @@ def test_upgrade_of_empty_database_matches_models(database: Database) -> None:
 def test_upgrade_of_empty_database_reaches_newest_revision(database: Database) -> None:
     database.upgrade_schema()
 
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == newest_revision()
 
 
 def test_upgrade_twice_keeps_schema_and_revision(database: Database) -> None:
@@ -58,7 +78,7 @@ def test_upgrade_twice_keeps_schema_and_revision(database: Database) -> None:
     database.upgrade_schema()
 
     assert schema_differences(database) == []
-    assert current_revision(database) == "0001"
+    assert current_revision(database) == newest_revision()
 
 
 def test_upgrade_twice_keeps_stored_rows(database: Database) -> None:
@@ -70,6 +90,47 @@ def test_upgrade_twice_keeps_stored_rows(database: Database) -> None:
 
     with database.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Module)) == 1
+
+
+def test_upgrade_from_first_revision_keeps_exercises_and_gives_them_no_hint(
+    database: Database,
+) -> None:
+    upgrade_to(database, "0001")
+    with database.engine.begin() as connection:
+        connection.execute(
+            text(
+                'INSERT INTO modules (id, title, description, "order", active, source_path) '
+                "VALUES ('loops', 'Loops', '', 1, TRUE, 'loops')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO exercises (id, module_id, title, description, topic, difficulty, "
+                '"order", prompt, starter_code, tests_code, solution_code, active, source_path) '
+                "VALUES ('sum-up', 'loops', 'Sum up', '', 'loops', 'easy', 1, 'p', 's', 't', "
+                "'x', TRUE, 'loops/sum-up.ipynb')"
+            )
+        )
+
+    database.upgrade_schema()
+
+    with database.engine.connect() as connection:
+        hints = connection.execute(text("SELECT id, hint FROM exercises")).all()
+    assert [tuple(row) for row in hints] == [("sum-up", "")]
+
+
+def test_downgrade_to_first_revision_and_upgrade_again_matches_models(
+    database: Database,
+) -> None:
+    database.upgrade_schema()
+    config = alembic_config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+
+    database.upgrade_schema()
+
+    assert schema_differences(database) == []
 
 
 def pragma(database: Database, name: str) -> object:
