@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -15,18 +16,32 @@ from .database import Database, normalize_database_url
 from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
 from .handlers.base import NotFoundHandler
 from .handlers.execution import ExecuteHandler
-from .handlers.exercises import ExerciseHandler, TopicCollectionHandler, TopicExercisesHandler
+from .handlers.exercises import (
+    ExerciseHandler,
+    SubmissionCollectionHandler,
+    SubmissionHandler,
+    TopicCollectionHandler,
+    TopicExercisesHandler,
+)
 from .handlers.modules import ModuleCollectionHandler, ModuleHandler
 from .handlers.openapi import OpenAPIHandler
-from .handlers.progress import ModuleProgressHandler, UserProgressHandler
+from .handlers.progress import (
+    LessonCompletionHandler,
+    ModuleProgressHandler,
+    NextStepHandler,
+    UserProgressHandler,
+)
+from .handlers.teacher import ClassProgressHandler, CourseReloadHandler
 from .services.auth import AccountService
 from .services.content import load_course
-from .services.courses import CourseService
+from .services.courses import CourseService, IndexSummary
 from .services.execution import ExecutionService
 from .services.kernels import KernelPool
 from .services.passwords import PasswordHasher
 from .services.progress import ProgressService
+from .services.recommendations import RecommendationService
 from .services.sandbox import probe_protections, python_problem_for
+from .services.submissions import SubmissionService
 from .services.throttle import LoginThrottleService, ThrottleRule
 from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secret
 
@@ -43,10 +58,19 @@ ROUTES: list[tuple[str, type]] = [
     (f"/modules/{ID.format('module_id')}", ModuleHandler),
     (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
     (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
+    (f"/lessons/{ID.format('lesson_id')}/complete", LessonCompletionHandler),
+    ("/recommendations/next", NextStepHandler),
     ("/topics", TopicCollectionHandler),
     (f"/exercises/topic/{ID.format('topic')}", TopicExercisesHandler),
     (f"/exercises/{ID.format('exercise_id')}", ExerciseHandler),
+    (f"/exercises/{ID.format('exercise_id')}/submissions", SubmissionCollectionHandler),
+    (
+        f"/exercises/{ID.format('exercise_id')}/submissions/{ID.format('submission_id')}",
+        SubmissionHandler,
+    ),
     ("/code/execute", ExecuteHandler),
+    ("/class/progress", ClassProgressHandler),
+    ("/course/reload", CourseReloadHandler),
     ("/openapi.json", OpenAPIHandler),
 ]
 
@@ -288,8 +312,13 @@ class LearnFlow(ExtensionApp):
 
         self.accounts = self.account_service()
         self.courses = CourseService(self.database, log=self.log)
-        self.progress = ProgressService(self.database)
+        self.progress = ProgressService(self.database, self.courses)
+        self.recommendations = RecommendationService(self.courses)
         self.execution = self._execution_service()
+        self.submissions = SubmissionService(
+            self.database, courses=self.courses, progress=self.progress, execution=self.execution
+        )
+        self._reloading = asyncio.Lock()
 
         summary = self.reload_course()
         self.log.info(
@@ -358,9 +387,14 @@ class LearnFlow(ExtensionApp):
             log=self.log,
         )
 
-    def reload_course(self) -> Any:
+    def reload_course(self) -> IndexSummary:
         """Read the course directory again and index it."""
         return self.courses.index(load_course(Path(self.course_dir)))
+
+    async def reload_course_async(self) -> IndexSummary:
+        """Re-index the course off the event loop, one reload at a time."""
+        async with self._reloading:
+            return await self.database.run(self.reload_course)
 
     def signing_secret(self) -> bytes:
         """Return the configured token secret, or the generated one kept in the data directory."""

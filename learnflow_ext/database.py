@@ -14,6 +14,8 @@ from typing import Any, ParamSpec, TypeVar
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,6 +66,10 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
+
+    def insert(self, model: type[Any]) -> Any:
+        """Return an INSERT for ``model`` that supports ``on_conflict_do_*`` on this database."""
+        return (sqlite_insert if self.is_sqlite else postgresql_insert)(model)
 
     @property
     def display_url(self) -> str:

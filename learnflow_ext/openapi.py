@@ -8,20 +8,27 @@ from pydantic import BaseModel
 
 from . import __version__
 from .schemas import (
+    ClassProgressOut,
+    CourseReloadOut,
     ErrorOut,
     ExecuteOut,
     ExecuteRequest,
     ExerciseCountsOut,
     ExerciseDetailOut,
     ExerciseOut,
+    GradedSubmissionOut,
+    LessonCompletionOut,
     LoginOut,
     LoginRequest,
     ModuleOut,
+    NextStepOut,
     ProgressListItem,
     ProgressOut,
     ProgressUpdate,
     RegisterRequest,
     RequestBody,
+    SubmissionOut,
+    SubmissionRequest,
     TopicOut,
     UserOut,
 )
@@ -29,7 +36,7 @@ from .schemas import (
 ERROR_DESCRIPTIONS = {
     400: "The body is not a JSON object.",
     401: "No valid bearer token; or, on a public route, a bearer token that is not valid.",
-    403: "The caller may not do this.",
+    403: "The caller may not do this (a student on a teachers' route, say).",
     404: "Nothing with this id.",
     409: "Clashes with what is stored.",
     413: "The body is too large.",
@@ -108,6 +115,13 @@ def _components() -> dict[str, Any]:
         ExerciseCountsOut,
         ExerciseDetailOut,
         ExerciseOut,
+        SubmissionRequest,
+        SubmissionOut,
+        GradedSubmissionOut,
+        LessonCompletionOut,
+        NextStepOut,
+        ClassProgressOut,
+        CourseReloadOut,
         ErrorOut,
     ]
     schemas: dict[str, Any] = {}
@@ -206,9 +220,27 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(403, 404),
                 )
             },
+            "/lessons/{lesson_id}/complete": {
+                "post": _operation(
+                    "Mark a lesson completed by the caller (again: no change)",
+                    bearer=True,
+                    parameters=[_path_parameter("lesson_id", "Lesson id, as in GET /modules.")],
+                    ok=(200, _ref(LessonCompletionOut), "The completion."),
+                    errors=(404,),
+                )
+            },
+            "/recommendations/next": {
+                "get": _operation(
+                    "The caller's next lesson or exercise, chosen from their mastery",
+                    bearer=True,
+                    ok=(200, _ref(NextStepOut), "The next step and why."),
+                    errors=(),
+                )
+            },
             "/topics": {
                 "get": _operation(
-                    "Every topic of the course, with its number of exercises per difficulty",
+                    "Every topic of the course, with its exercises per difficulty and the "
+                    "caller's mastery",
                     ok=(200, {"type": "array", "items": _ref(TopicOut)}, "The topics."),
                     errors=(),
                 )
@@ -241,6 +273,53 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(404,),
                 )
             },
+            "/exercises/{exercise_id}/submissions": {
+                "post": _operation(
+                    "Grade code against the exercise's hidden tests in the sandbox",
+                    bearer=True,
+                    parameters=[_path_parameter("exercise_id", "Exercise id.")],
+                    body=SubmissionRequest,
+                    ok=(
+                        201,
+                        _ref(GradedSubmissionOut),
+                        "The stored, graded submission; Location is its URL.",
+                    ),
+                    errors=(400, 404, 413, 422, 429, 503),
+                ),
+                "get": _operation(
+                    "The caller's submissions of the exercise, oldest first (teachers: "
+                    "any student's with user_id)",
+                    bearer=True,
+                    parameters=[
+                        _path_parameter("exercise_id", "Exercise id."),
+                        {
+                            "name": "user_id",
+                            "in": "query",
+                            "required": False,
+                            "description": "A student's account id; teachers only.",
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    ok=(
+                        200,
+                        {"type": "array", "items": _ref(SubmissionOut)},
+                        "The submissions.",
+                    ),
+                    errors=(403, 404),
+                ),
+            },
+            "/exercises/{exercise_id}/submissions/{submission_id}": {
+                "get": _operation(
+                    "One submission: the caller's own, or any student's for a teacher",
+                    bearer=True,
+                    parameters=[
+                        _path_parameter("exercise_id", "Exercise id."),
+                        _path_parameter("submission_id", "Submission id."),
+                    ],
+                    ok=(200, _ref(SubmissionOut), "The submission."),
+                    errors=(404,),
+                )
+            },
             "/code/execute": {
                 "post": _operation(
                     "Run Python code in the caller's own sandboxed kernel",
@@ -248,6 +327,22 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     body=ExecuteRequest,
                     ok=(200, _ref(ExecuteOut), "What the run printed, and how it ended."),
                     errors=(400, 413, 422, 429, 503),
+                )
+            },
+            "/class/progress": {
+                "get": _operation(
+                    "Teachers: every student's progress and mastery, every exercise's results",
+                    bearer=True,
+                    ok=(200, _ref(ClassProgressOut), "The class."),
+                    errors=(403,),
+                )
+            },
+            "/course/reload": {
+                "post": _operation(
+                    "Teachers: read the course directory again after editing notebooks",
+                    bearer=True,
+                    ok=(200, _ref(CourseReloadOut), "What loaded, and each notebook left out."),
+                    errors=(403,),
                 )
             },
             "/openapi.json": {

@@ -136,9 +136,119 @@ class ExerciseCountsOut(Document):
     hard: int
 
 
+class TopicMasteryOut(Document):
+    topic: str
+    p_known: float = Field(description="Probability the student knows the topic, 0 to 1.")
+    attempts: int = Field(description="Graded submissions that counted towards it.")
+    mastered: bool = Field(description="True once p_known reaches 0.95.")
+
+
 class TopicOut(Document):
     topic: str
     exercises: ExerciseCountsOut = Field(description="How many exercises of each difficulty.")
+    mastery: TopicMasteryOut | None = Field(
+        description="The caller's mastery; null without a bearer token."
+    )
+
+
+class SubmissionRequest(RequestBody):
+    code: Annotated[
+        str, Field(description="Python source; larger than the configured limit is 413.")
+    ]
+
+
+class HiddenTestOut(Document):
+    name: str = Field(description="The hidden test's function name.")
+    passed: bool
+    message: str = Field(
+        description="For a failed test: the assertion's message, or the exercise's hint."
+    )
+
+
+SubmissionStatus = Literal[
+    "passed", "failed", "error", "timeout", "memory_limit", "output_limit", "killed"
+]
+
+
+class SubmissionOut(Document):
+    id: str
+    exercise_id: str
+    user_id: str
+    status: SubmissionStatus
+    score: float = Field(description="Share of the hidden tests passed, 0 to 1.")
+    tests: list[HiddenTestOut]
+    output: str = Field(description="What the program printed, cut to a limit.")
+    errors: str = Field(description="Errors and tracebacks, cut to a limit.")
+    execution_time: float = Field(description="Seconds, measured by the server.")
+    code: str = Field(description="The code as submitted.")
+    created_at: str = Field(description="When it was graded, ISO 8601 in UTC.")
+
+
+class GradedSubmissionOut(SubmissionOut):
+    mastery: TopicMasteryOut = Field(description="The caller's mastery of the topic, updated.")
+
+
+class LessonCompletionOut(Document):
+    lesson_id: str
+    module_id: str
+    completed_at: str = Field(description="When it was first completed, ISO 8601 in UTC.")
+
+
+class NextStepOut(Document):
+    kind: Literal["lesson", "exercise", "none"]
+    id: str | None = Field(description="The lesson's or exercise's id; null for none.")
+    title: str | None
+    module_id: str | None
+    topic: str | None
+    difficulty: Difficulty | None = Field(description="For an exercise.")
+    mastery: float | None = Field(description="The caller's mastery of the topic.")
+    reason: str = Field(description="One sentence for the student.")
+
+
+class ModuleFiguresOut(Document):
+    module_id: str
+    progress: float
+    mastery: float
+    completed: bool
+
+
+class ClassStudentOut(Document):
+    id: str
+    name: str
+    email: str
+    modules: list[ModuleFiguresOut]
+    topics: list[TopicMasteryOut]
+
+
+class ExerciseResultsOut(Document):
+    exercise_id: str
+    title: str
+    module_id: str
+    topic: str
+    difficulty: Difficulty
+    attempts: int = Field(description="Submissions from every student.")
+    students: int = Field(description="Students who submitted at least once.")
+    students_passed: int = Field(description="Students who passed it at least once.")
+    pass_rate: float | None = Field(
+        description="students_passed / students; null when nobody tried it."
+    )
+
+
+class ClassProgressOut(Document):
+    students: list[ClassStudentOut]
+    exercises: list[ExerciseResultsOut]
+
+
+class CourseProblemOut(Document):
+    path: str = Field(description="The notebook or folder left out, relative to the course.")
+    problem: str
+
+
+class CourseReloadOut(Document):
+    modules: int
+    lessons: int
+    exercises: int
+    problems: list[CourseProblemOut]
 
 
 class FieldProblemOut(Document):

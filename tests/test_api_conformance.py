@@ -14,9 +14,17 @@ from tests.live_server import call, live_server
 pytestmark = pytest.mark.timeout(600)
 
 
-def signed_in_token(api_root: str) -> str:
+INVITE_CODE = "fuzz-teachers-2026"
+# Routes only teachers may call: a student's token gets 403 on every request.
+TEACHER_PATHS = ("/class/progress", "/course/reload")
+
+
+def signed_in_token(api_root: str, role: str = "student") -> str:
     email = f"fuzz-{uuid.uuid4().hex[:8]}@example.org"
-    call(api_root, "POST", "/auth/register", {"email": email, "password": "p" * 12, "name": "F"})
+    account = {"email": email, "password": "p" * 12, "name": "F", "role": role}
+    if role == "teacher":
+        account["invite_code"] = INVITE_CODE
+    call(api_root, "POST", "/auth/register", account)
     return call(api_root, "POST", "/auth/login", {"email": email, "password": "p" * 12})[
         "access_token"
     ]
@@ -50,7 +58,12 @@ def test_schemathesis_finds_no_failure_in_any_operation(tmp_path: Path, database
         token = signed_in_token(api_root)
 
         # Signing out would revoke the token the other operations are tested with.
-        result = schemathesis(api_root, token, tmp_path, "--exclude-path", "/auth/logout")
+        excluded = [
+            option
+            for path in ("/auth/logout", *TEACHER_PATHS)
+            for option in ("--exclude-path", path)
+        ]
+        result = schemathesis(api_root, token, tmp_path, *excluded)
 
     assert result.returncode == 0, result.stdout[-6000:]
     assert "Authentication failed" not in result.stdout
@@ -63,3 +76,17 @@ def test_schemathesis_finds_no_failure_in_logout(tmp_path: Path, database_url: s
         result = schemathesis(api_root, token, tmp_path, "--include-path", "/auth/logout")
 
     assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_schemathesis_finds_no_failure_in_teachers_operations(
+    tmp_path: Path, database_url: str
+) -> None:
+    invite = f"--LearnFlow.teacher_invite_code={INVITE_CODE}"
+    with live_server(tmp_path, database_url, invite) as api_root:
+        token = signed_in_token(api_root, "teacher")
+
+        included = [option for path in TEACHER_PATHS for option in ("--include-path", path)]
+        result = schemathesis(api_root, token, tmp_path, *included)
+
+    assert result.returncode == 0, result.stdout[-6000:]
+    assert "Authentication failed" not in result.stdout

@@ -119,6 +119,13 @@ class LearnFlowHandler(ExtensionHandlerMixin, APIHandler):
             )
         return self.learnflow_user
 
+    def require_teacher(self) -> dict[str, str]:
+        """Return the signed-in teacher; 401 without a token, 403 for a student."""
+        user = self.require_user()
+        if user["role"] != "teacher":
+            raise PermissionDeniedError("only teachers may do this", code="teachers_only")
+        return user
+
     def bearer_token(self) -> str:
         self.require_user()
         assert self._bearer_token is not None

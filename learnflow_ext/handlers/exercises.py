@@ -1,4 +1,4 @@
-"""Topics and their exercises, without hidden tests or solutions."""
+"""Topics and their exercises (without hidden tests or solutions), and graded submissions."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 
 from ..errors import FieldProblem, InvalidInputError
 from ..models import DIFFICULTIES
+from ..schemas import SubmissionRequest
 from .base import LearnFlowHandler
 
 
@@ -35,5 +36,53 @@ class ExerciseHandler(LearnFlowHandler):
 class TopicCollectionHandler(LearnFlowHandler):
     @allow_unauthenticated
     async def get(self) -> None:
-        """List every topic of the course with its number of exercises per difficulty."""
-        self.reply(await self.run(self.learnflow.courses.list_topics))
+        """List every topic with its exercises per difficulty, and the caller's mastery of it."""
+        user_id = self.learnflow_user["id"] if self.learnflow_user else None
+
+        self.reply(await self.run(self.learnflow.progress.topics_with_mastery, user_id))
+
+
+class SubmissionCollectionHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def post(self, exercise_id: str) -> None:
+        """Grade the caller's code against the exercise's hidden tests, and keep the result."""
+        user = self.require_user()
+        body = self.parse_body(SubmissionRequest)
+
+        submission = await self.learnflow.submissions.submit(
+            user_id=user["id"], exercise_id=exercise_id, code=body.code
+        )
+
+        self.set_header("Location", f"{self.request.path.rstrip('/')}/{submission['id']}")
+        self.reply(submission, status=201)
+
+    @allow_unauthenticated
+    async def get(self, exercise_id: str) -> None:
+        """List the caller's submissions of the exercise; teachers may name a student."""
+        user = self.require_user()
+        user_id = self.get_query_argument("user_id", None)
+
+        submissions = await self.run(
+            self.learnflow.submissions.list_submissions,
+            caller=user,
+            exercise_id=exercise_id,
+            user_id=user_id,
+        )
+
+        self.reply(submissions)
+
+
+class SubmissionHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, exercise_id: str, submission_id: str) -> None:
+        """Return one submission: the student's own, or any student's for a teacher."""
+        user = self.require_user()
+
+        submission = await self.run(
+            self.learnflow.submissions.get_submission,
+            caller=user,
+            exercise_id=exercise_id,
+            submission_id=submission_id,
+        )
+
+        self.reply(submission)

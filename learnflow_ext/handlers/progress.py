@@ -1,4 +1,4 @@
-"""Progress and mastery per module."""
+"""Progress and mastery: per module, lessons completed, and the next step to take."""
 
 from __future__ import annotations
 
@@ -35,3 +35,25 @@ class UserProgressHandler(LearnFlowHandler):
         records = await self.run(self.learnflow.progress.progress_of, caller=user, user_id=user_id)
 
         self.reply(records)
+
+
+class LessonCompletionHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def post(self, lesson_id: str) -> None:
+        """Mark a lesson completed by the caller."""
+        user = self.require_user()
+
+        completion = await self.run(
+            self.learnflow.progress.complete_lesson, user_id=user["id"], lesson_id=lesson_id
+        )
+
+        self.reply(completion)
+
+
+class NextStepHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self) -> None:
+        """Recommend the caller's next lesson or exercise, with the reason."""
+        user = self.require_user()
+
+        self.reply(await self.run(self.learnflow.recommendations.next_step, user["id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import select, update
@@ -14,6 +14,7 @@ from ..database import Database
 from ..errors import NotFoundError
 from ..models import DIFFICULTIES, Exercise, Lesson, Module
 from .content import ID_PATTERN, Course, ModuleContent
+from .mastery import KnowledgeTracing
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,32 @@ class IndexSummary:
     lessons: int
     exercises: int
     problems: int
+    #: Each problem: the notebook or folder left out (``path``) and why (``problem``).
+    reported: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class GradableExercise:
+    id: str
+    module_id: str
+    topic: str
+    tests_code: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class OutlineModule:
+    """What of a module progress and recommendations need: ids, in course order."""
+
+    id: str
+    title: str
+    lessons: list[tuple[str, str]]
+    #: ``(id, title, topic, difficulty)`` of each exercise.
+    exercises: list[tuple[str, str, str, str]]
+
+    @property
+    def topics(self) -> list[str]:
+        return list(dict.fromkeys(topic for _id, _title, topic, _level in self.exercises))
 
 
 class CourseService:
@@ -30,12 +57,18 @@ class CourseService:
     def __init__(self, database: Database, *, log: logging.Logger) -> None:
         self.database = database
         self.log = log
+        self._tracing: dict[str, KnowledgeTracing] = {}
+
+    def knowledge_tracing(self, topic: str) -> KnowledgeTracing:
+        """Return the knowledge tracing parameters of ``topic`` in the indexed course."""
+        return self._tracing.get(topic) or KnowledgeTracing()
 
     def index(self, course: Course) -> IndexSummary:
         """Store ``course``, keyed by its stable ids; what is gone becomes inactive.
 
         A module the database refuses is logged and left out, like a broken notebook.
         """
+        reported = [{"path": p.path, "problem": p.problem} for p in course.problems]
         for problem in course.problems:
             self.log.warning("course: skipped %s: %s", problem.path, problem.problem)
 
@@ -53,14 +86,23 @@ class CourseService:
                         module.source_path,
                         error.__class__.__name__,
                     )
+                    reported.append(
+                        {"path": module.source_path, "problem": "the database refused it"}
+                    )
                 else:
                     stored.append(module)
 
+        self._tracing = {
+            topic: course.knowledge_tracing(topic)
+            for module in course.modules
+            for topic in module.topics
+        }
         return IndexSummary(
             modules=len(stored),
             lessons=sum(len(module.lessons) for module in stored),
             exercises=sum(len(module.exercises) for module in stored),
-            problems=len(course.problems) + len(course.modules) - len(stored),
+            problems=len(reported),
+            reported=reported,
         )
 
     def _store_module(self, session: Session, content: ModuleContent) -> None:
@@ -120,15 +162,69 @@ class CourseService:
     def get_exercise(self, exercise_id: str) -> dict[str, Any]:
         """Return one exercise of the course, without its hidden tests or solution."""
         with self.database.transaction() as session:
-            exercise = None
-            if ID_PATTERN.fullmatch(exercise_id):
-                exercise = session.get(Exercise, exercise_id)
-            # An exercise whose module has left the course has left it too.
-            if exercise is None or not (exercise.active and exercise.module.active):
-                raise NotFoundError(
-                    f"no exercise with id {exercise_id!r}", code="exercise_not_found"
+            return self.active_exercise(session, exercise_id).to_detail_dict()
+
+    def outline(self) -> list[OutlineModule]:
+        """Return every active module with its lesson and exercise ids, in course order."""
+        with self.database.reading() as connection:
+            modules = connection.execute(
+                select(Module.id, Module.title)
+                .where(Module.active)
+                .order_by(Module.order, Module.id)
+            ).all()
+            lessons = connection.execute(
+                select(Lesson.module_id, Lesson.id, Lesson.title)
+                .where(Lesson.active)
+                .order_by(Lesson.order, Lesson.id)
+            ).all()
+            exercises = connection.execute(
+                select(
+                    Exercise.module_id,
+                    Exercise.id,
+                    Exercise.title,
+                    Exercise.topic,
+                    Exercise.difficulty,
                 )
-            return exercise.to_detail_dict()
+                .where(Exercise.active)
+                .order_by(Exercise.order, Exercise.id)
+            ).all()
+        outline = {
+            module_id: OutlineModule(module_id, title, [], []) for module_id, title in modules
+        }
+        for module_id, *lesson in lessons:
+            if module_id in outline:
+                outline[module_id].lessons.append(tuple(lesson))  # type: ignore[arg-type]
+        for module_id, *exercise in exercises:
+            if module_id in outline:
+                outline[module_id].exercises.append(tuple(exercise))  # type: ignore[arg-type]
+        return list(outline.values())
+
+    def gradable_exercise(self, exercise_id: str) -> GradableExercise:
+        """Return what grading ``exercise_id`` needs: its hidden tests, topic and hint."""
+        with self.database.transaction() as session:
+            exercise = self.active_exercise(session, exercise_id)
+            return GradableExercise(
+                id=exercise.id,
+                module_id=exercise.module_id,
+                topic=exercise.topic,
+                tests_code=exercise.tests_code,
+                hint=exercise.hint,
+            )
+
+    @staticmethod
+    def active_exercise(session: Session, exercise_id: str) -> Exercise:
+        exercise = session.get(Exercise, exercise_id) if ID_PATTERN.fullmatch(exercise_id) else None
+        # An exercise whose module has left the course has left it too.
+        if exercise is None or not (exercise.active and exercise.module.active):
+            raise NotFoundError(f"no exercise with id {exercise_id!r}", code="exercise_not_found")
+        return exercise
+
+    @staticmethod
+    def active_lesson(session: Session, lesson_id: str) -> Lesson:
+        lesson = session.get(Lesson, lesson_id) if ID_PATTERN.fullmatch(lesson_id) else None
+        if lesson is None or not (lesson.active and lesson.module.active):
+            raise NotFoundError(f"no lesson with id {lesson_id!r}", code="lesson_not_found")
+        return lesson
 
     @staticmethod
     def active_module(session: Session, module_id: str) -> Module:
