@@ -20,9 +20,9 @@ that line is taken away before it runs:
 - an audit hook refuses, for the whole run, the ways into the grader's frames and
   memory: ``sys._getframe`` and the like, the frames of tracebacks and generators,
   ``gc``'s object lists, trace and profile functions, more audit hooks, new code
-  objects, ``/proc/self/mem``, new links, starting programs, and every module outside
-  the standard library or able to read raw memory (``ctypes``) or start a second
-  interpreter;
+  objects, ``/proc`` (memory and open files), new links, starting programs, and every
+  module outside the standard library or able to read raw memory (``ctypes``) or start
+  a second interpreter;
 - the runner's seccomp filter, where the sandbox has seccomp, refuses new signal
   handlers, which are given the frame they interrupt;
 - a program that leaves a thread running is not graded.
@@ -117,11 +117,12 @@ def test_names(tests: str) -> list[str]:
 def inspection_guard(state: list[bool]) -> Callable[[str, tuple], None]:
     """Return an audit hook refusing ways into the grader while ``state[0]`` is true.
 
-    It notes in ``state[1]`` that the program tried to add an audit hook. Everything it
-    uses is bound here, since the program may replace any global or built-in.
+    It notes in ``state[1]`` that the program tried to add an audit hook, and lets
+    tracebacks be read while ``state[2]`` is true. Everything it uses is bound here,
+    since the program may replace any global or built-in.
     """
     events, prefixes, attributes = REFUSED_EVENTS, REFUSED_EVENT_PREFIXES, REFUSED_ATTRIBUTES
-    allowed, forbidden = ALLOWED_MODULES, REFUSED_MODULES
+    allowed, forbidden, current_directory = ALLOWED_MODULES, REFUSED_MODULES, os.getcwd
     refused, missing, text, data, number = (
         InspectionRefusedError,
         ModuleNotFoundError,
@@ -130,6 +131,22 @@ def inspection_guard(state: list[bool]) -> Callable[[str, tuple], None]:
         int,
     )
 
+    def in_proc(path: object) -> bool:
+        """Tell whether ``path`` names something below /proc, with string operations only."""
+        if path.__class__ is data:
+            path = path.decode("utf-8", "replace")
+        if path.__class__ is not text:
+            return True  # a path object could name one file here and another when opened
+        if path[:1] != "/":
+            path = current_directory() + "/" + path
+        parts: list[str] = []
+        for part in path.split("/"):
+            if part == "..":
+                parts[-1:] = []
+            elif part not in ("", "."):
+                parts.append(part)
+        return parts[:1] == ["proc"]
+
     def guard(event: str, args: tuple) -> None:
         if not state[0]:
             return
@@ -137,7 +154,8 @@ def inspection_guard(state: list[bool]) -> Callable[[str, tuple], None]:
             state[1] = True
         if event in events or event.startswith(prefixes):
             raise refused(f"{event} is not available to a graded program")
-        if event == "object.__getattr__" and args[1] in attributes:
+        printing = state[2] and args[1:2] == ("tb_frame",)
+        if event == "object.__getattr__" and args[1] in attributes and not printing:
             raise refused(f"{args[1]} is not available to a graded program")
         # Replacing a function's code would change what the grader runs.
         if event == "object.__setattr__" and args[1] == "__code__":
@@ -148,17 +166,9 @@ def inspection_guard(state: list[bool]) -> Callable[[str, tuple], None]:
             if name in forbidden:
                 raise missing(f"module {name} is not available to a graded program")
             raise missing(f"a graded program may import only the standard library, not {name}")
-        if event == "open":
-            path = args[0]
-            if path.__class__ is data:
-                path = path.decode("utf-8", "replace")
-            if path.__class__ is number:
-                return
-            # A path object could name one file here and another when it is opened.
-            if path.__class__ is not text:
-                raise refused("a graded program opens files by their name as a string")
-            if path.rpartition("/")[2] == "mem":
-                raise refused("process memory is not available to a graded program")
+        # /proc holds this process's memory and, through fd/, its report pipe.
+        if event in ("open", "os.chdir") and args[0].__class__ is not number and in_proc(args[0]):
+            raise refused("/proc is not available to a graded program (nor are path objects)")
 
     return guard
 
@@ -195,8 +205,8 @@ def grade(
 
     run, build, fresh, line, text, describe = exec, compile, dict, report_line, _text, _describe
     any_error, not_passed, out_of_memory, string = BaseException, AssertionError, MemoryError, str
-    pid, getpid, write, usage, own = os.getpid(), os.getpid, os.write, resource.getrusage, 0
-    own = resource.RUSAGE_SELF
+    pid, getpid, write = os.getpid(), os.getpid, os.write
+    usage, own = resource.getrusage, resource.RUSAGE_SELF
     fork, waitpid, leave, close = os.fork, os.waitpid, os._exit, os.close
     count_threads, threads = _thread._count, _thread._count()
     system, stdout, stderr = sys, sys.stdout, sys.stderr
@@ -206,8 +216,8 @@ def grade(
     timers = (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)
     set_signal, handlers = signal.signal, _signal_handlers()
     gc_callbacks = gc.callbacks
-    # [refusing inspection, the program tried to add an audit hook]
-    guard = [False, False]
+    # [refusing inspection, the program tried to add an audit hook, printing a traceback]
+    guard = [False, False, False]
     sys.addaudithook(inspection_guard(guard))
 
     def restore() -> str:
@@ -239,14 +249,14 @@ def grade(
             write(report, line(token, status, spent.ru_utime + spent.ru_stime, results))
 
     def print_traceback(error: BaseException) -> None:
-        # Printing reads frames, which the guard refuses, and runs the program's own code
-        # (its exception's __str__), which must not run unguarded where the report can be
-        # written: a copy of this process without the report pipe prints it.
+        # Printing reads the traceback's frames, and runs the program's own code (its
+        # exception's __str__), which could then reach the token through them. So a copy
+        # of this process prints it, with no report pipe and still no way into /proc.
         child = fork()
         if child == 0:
             try:
                 close(report)
-                guard[0] = False
+                guard[2] = True
                 print_exception(error, stderr, SUBMISSION)
                 stderr.flush()
             finally:
@@ -283,13 +293,13 @@ def grade(
         restore()
         send("ok", [(name, False, note) for name in names])
         return "ok"
-    tests_to_run = [(name, scope[name]) for name in names]
+    tests_to_run = [(name, scope.get(name)) for name in names]
 
     results = []
     for name, test in tests_to_run:
         refusal = restore()
-        if refusal:
-            results.append((name, False, f"not run: {refusal}"))
+        if refusal or test is None:
+            results.append((name, False, f"not run: {refusal or 'the tests removed it'}"))
             continue
         try:
             test()

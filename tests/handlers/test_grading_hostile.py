@@ -460,10 +460,12 @@ async def test_submission_importing_beyond_the_standard_library_is_refused(
         "open('/proc/self/mem', 'rb')",
         "import os\nos.open('mem', os.O_RDONLY, dir_fd=os.open('/proc/self', os.O_RDONLY))",
         "import os\nos.symlink('/proc/self/mem', 'innocent')",
+        "import os\nos.chdir('/')\nos.chdir('proc')",
+        "open('/tmp/../proc/self/fd/1', 'w')",
     ],
-    ids=["open", "relative-to-proc", "symlink"],
+    ids=["open", "relative-to-proc", "symlink", "chdir", "open-files"],
 )
-async def test_submission_reading_its_own_memory_is_refused(
+async def test_submission_reaching_into_proc_is_refused(
     api: ApiClient, student: Account, reading: str
 ) -> None:
     submission = await submit(api, student, f"{WRONG_DOUBLE}\n{reading}\n")
