@@ -31,9 +31,11 @@ import ast
 import builtins
 import contextlib
 import errno
+import functools
 import gc
 import json
 import linecache
+import marshal
 import os
 import re
 import resource
@@ -55,6 +57,9 @@ from grader import EXIT_CODES, print_exception, report_line
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_SET_SECCOMP = 22
+PR_SET_NO_NEW_PRIVS = 38
+SECCOMP_MODE_FILTER = 2
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Imported once by the runner so that runs importing them start at once.
 WARM_MODULES = (
@@ -210,31 +215,75 @@ def _become_grader(request: dict, report: int) -> None:
 
     The new program holds none of what the runner loaded (ctypes, above all, which reads
     any memory). Installing signal handlers is refused for it first, where seccomp is
-    available, since a handler is given the frame it interrupted.
+    available, since a handler is given the frame it interrupts.
     """
-    request["signal_handlers_refused"] = _refuse_signal_handlers()
+    document = {
+        "code": request["code"],
+        "tests": request["tests"],
+        "names": test_names(request["tests"]),
+        "token": request["token"],
+        "signal_handlers_refused": _load_filter(signal_handler_filter()),
+    }
     # An anonymous file: it has no name to open again once the grader has closed it.
-    document = os.memfd_create("learnflow-grading", 0)
-    with open(document, "wb", closefd=False) as sink:
-        sink.write(json.dumps(request).encode())
-    os.lseek(document, 0, os.SEEK_SET)
-    os.set_inheritable(document, True)
+    descriptor = os.memfd_create("learnflow-grading", 0)
+    with open(descriptor, "wb", closefd=False) as sink:
+        sink.write(marshal.dumps(document))
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    os.set_inheritable(descriptor, True)
     os.set_inheritable(report, True)
     # -S: only the standard library, none of the environment's packages.
-    os.execv(sys.executable, [sys.executable, "-I", "-S", GRADER, str(document), str(report)])
+    os.execv(sys.executable, [sys.executable, "-I", "-S", GRADER, str(descriptor), str(report)])
 
 
-def _refuse_signal_handlers() -> bool:
-    """Make installing a signal handler fail from now on; return False where it cannot."""
+def test_names(tests: str) -> list[str]:
+    """Return the test functions ``tests`` defines (``test_*``, no arguments), in order."""
+    names = []
+    for node in ast.parse(tests).body:
+        if (
+            isinstance(node, ast.FunctionDef)
+            and node.name.startswith("test_")
+            and not (node.args.args or node.args.posonlyargs or node.args.kwonlyargs)
+            and node.name not in names
+        ):
+            names.append(node.name)
+    return names
+
+
+@functools.cache
+def signal_handler_filter() -> bytes:
+    """Return a seccomp program refusing new signal handlers, or b"" without seccomp.
+
+    The runner compiles it once, so that each child that grades only loads it.
+    """
     try:
         import pyseccomp
     except ImportError:
-        return False
+        return b""
     rules = pyseccomp.SyscallFilter(defaction=pyseccomp.ALLOW)
     # sigaction with a new action; asking for the current one stays possible.
     new_action = pyseccomp.Arg(1, pyseccomp.NE, 0)
     rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "rt_sigaction", new_action)
-    rules.load()
+    descriptor = os.memfd_create("learnflow-filter", 0)
+    with open(descriptor, "wb+") as program:
+        rules.export_bpf(program)
+        program.seek(0)
+        return program.read()
+
+
+def _load_filter(program: bytes) -> bool:
+    """Apply a compiled seccomp ``program`` to this process; False if there is none."""
+    if not program:
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    instructions = ctypes.create_string_buffer(program, len(program))
+    # struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+    fprog = struct.pack("HxxxxxxP", len(program) // 8, ctypes.addressof(instructions))
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or libc.prctl(
+        PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.c_char_p(fprog), 0, 0
+    ):
+        raise OSError(ctypes.get_errno(), "could not load the seccomp filter")
     return True
 
 
@@ -568,9 +617,7 @@ def _warm_up() -> None:
     """Load what every run needs, so that each child finds it ready."""
     for name in WARM_MODULES:
         __import__(name)
-    # Grading loads a seccomp filter with it, where the sandbox offers seccomp.
-    with contextlib.suppress(ImportError):
-        import pyseccomp  # noqa: F401
+    signal_handler_filter()
     with (
         open(os.devnull, "w") as devnull,
         contextlib.redirect_stdout(devnull),
