@@ -16,8 +16,9 @@ endian). The kernel sends ``{"code": ...}``; the runner answers with an outcome:
 ``status`` (ok, error, timeout, memory_limit, output_limit, killed), ``stdout``,
 ``stderr``, ``cpu_time_s`` and ``tests``.
 
-To grade a submission the kernel also sends ``"tests"``, the exercise's hidden tests,
-and the child hands the run to ``grader.py``. ``tests`` in the outcome then lists
+To grade a submission the kernel also sends ``"grading": {"tests", "names"}``: the
+exercise's hidden tests and the names of their test functions. The child then hands
+the run to ``grader.py``. ``tests`` in the outcome lists
 ``{"name", "passed", "message"}`` for each test, in source order; it is None for plain
 runs and when the child could not report them, which counts as a failure.
 
@@ -183,9 +184,9 @@ def _child(limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> N
         os.chdir(workdir)
         with open(code_pipe, "rb") as pipe:
             request = json.loads(pipe.read())
-        token, code, tests = request["token"], request["code"], request.get("tests")
-        if tests is not None:
-            _become_grader(request, status_pipe)
+        token, code, grading = request["token"], request["code"], request.get("grading")
+        if grading is not None:
+            _become_grader(code, grading, token, status_pipe)
         # The program's module is its own, not the runner's.
         main = types.ModuleType("__main__")
         sys.modules["__main__"] = main
@@ -199,7 +200,6 @@ def _child(limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> N
             spent = usage(resource.RUSAGE_SELF)
             cpu_time_s = spent.ru_utime + spent.ru_stime
             write(status_pipe, report_line(token, status, cpu_time_s, []))
-        if getpid() == run_pid:
             with contextlib.suppress(BaseException):
                 sys.stdout.flush()
                 sys.stderr.flush()
@@ -210,7 +210,7 @@ def _child(limits: Limits, workdir: str, code_pipe: int, writes: list[int]) -> N
         leave(exit_code)
 
 
-def _become_grader(request: dict, report: int) -> None:
+def _become_grader(code: str, grading: dict, token: str, report: int) -> None:
     """Replace this child with a fresh Python that grades the request (see grader.py).
 
     The new program holds none of what the runner loaded (ctypes, above all, which reads
@@ -218,10 +218,10 @@ def _become_grader(request: dict, report: int) -> None:
     available, since a handler is given the frame it interrupts.
     """
     document = {
-        "code": request["code"],
-        "tests": request["tests"],
-        "names": test_names(request["tests"]),
-        "token": request["token"],
+        "code": code,
+        "tests": str(grading["tests"]),
+        "names": [str(name) for name in grading["names"]],
+        "token": token,
         "signal_handlers_refused": _load_filter(signal_handler_filter()),
     }
     # An anonymous file: it has no name to open again once the grader has closed it.
@@ -233,20 +233,6 @@ def _become_grader(request: dict, report: int) -> None:
     os.set_inheritable(report, True)
     # -S: only the standard library, none of the environment's packages.
     os.execv(sys.executable, [sys.executable, "-I", "-S", GRADER, str(descriptor), str(report)])
-
-
-def test_names(tests: str) -> list[str]:
-    """Return the test functions ``tests`` defines (``test_*``, no arguments), in order."""
-    names = []
-    for node in ast.parse(tests).body:
-        if (
-            isinstance(node, ast.FunctionDef)
-            and node.name.startswith("test_")
-            and not (node.args.args or node.args.posonlyargs or node.args.kwonlyargs)
-            and node.name not in names
-        ):
-            names.append(node.name)
-    return names
 
 
 @functools.cache
@@ -346,11 +332,11 @@ class RunSlot:
             os.close(write)
         return cls(pid, workdir, code_write, [read for read, _write in pipes])
 
-    def run(self, code: str, limits: Limits, tests: str | None = None) -> Outcome:
-        """Hand the child ``code`` (and ``tests`` to grade it) and collect what it reports."""
+    def run(self, code: str, limits: Limits, grading: dict | None = None) -> Outcome:
+        """Hand the child ``code`` (and ``grading`` to grade it) and collect what it reports."""
         started = time.monotonic()
         token = secrets.token_hex(16)
-        request = {"code": code, "tests": tests, "token": token}
+        request = {"code": code, "grading": grading, "token": token}
         try:
             with open(self.code, "wb", closefd=False) as pipe:
                 pipe.write(json.dumps(request).encode())
@@ -358,7 +344,7 @@ class RunSlot:
             pass  # the child is gone; the supervision below reports it
         os.close(self.code)
         outcome = _supervise(self.pid, started, limits, self.out, self.err, self.status, token)
-        if tests is None:
+        if grading is None:
             outcome.tests = None
         return outcome
 
@@ -598,11 +584,9 @@ def serve(channel: socket.socket, limits: Limits) -> None:
     slot = RunSlot.fork(limits)
     try:
         while (request := receive_message(channel)) is not None:
-            tests = request.get("tests")
+            code, grading = str(request["code"]), request.get("grading")
             try:
-                outcome = slot.run(
-                    str(request["code"]), limits, None if tests is None else str(tests)
-                )
+                outcome = slot.run(code, limits, grading)
             except Exception as error:  # the kernel must get an answer whatever the run did
                 outcome = Outcome("killed", "", f"\nStopped: {error}\n", 0.0)
             send_message(channel, asdict(outcome))

@@ -6,9 +6,9 @@ cells of execute requests. The result's status (ok, error, timeout, memory_limit
 output_limit, killed) is returned in the execute reply under ``learnflow``. A run that
 ends the runner itself is reported as killed, and the kernel starts a new runner.
 
-An execute request whose metadata holds ``{"learnflow": {"tests": ...}}`` grades the
-code against those hidden tests instead; each test's result comes back in the reply
-under ``learnflow.tests``.
+An execute request whose metadata holds ``{"learnflow": {"tests": ..., "names": [...]}}``
+grades the code against those hidden tests instead; each test's result comes back in
+the reply under ``learnflow.tests``.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ class Runner:
             )
         self.channel = kernel_end
 
-    def run(self, code: str, timeout_s: float, tests: str | None = None) -> Outcome | None:
-        """Run ``code`` (graded by ``tests``); return None if the runner died or hung."""
+    def run(self, code: str, timeout_s: float, grading: dict | None = None) -> Outcome | None:
+        """Run ``code`` (graded as ``grading`` says); return None if the runner died or hung."""
         self.channel.settimeout(timeout_s)
         try:
-            send_message(self.channel, {"code": code, "tests": tests})
+            send_message(self.channel, {"code": code, "grading": grading})
             reply = receive_message(self.channel)
             if reply is None:
                 return None
@@ -98,9 +98,9 @@ class SandboxKernel(IPythonKernel):
         self, code: str, silent: bool, store_history: bool = True, *args: object, **kwargs: object
     ) -> dict:
         self.execution_count += 1
-        tests = self.get_parent().get("metadata", {}).get("learnflow", {}).get("tests")
+        grading = self.get_parent().get("metadata", {}).get("learnflow")
         timeout_s = self.limits.wall_time_s + RUNNER_GRACE_S
-        outcome = self.runner.run(code, timeout_s, None if tests is None else str(tests))
+        outcome = self.runner.run(code, timeout_s, grading)
         if outcome is None:
             self.runner.stop()
             self.runner = Runner(self.limits_json)

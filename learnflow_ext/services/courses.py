@@ -213,25 +213,27 @@ class CourseService:
 
     @staticmethod
     def active_exercise(session: Session, exercise_id: str) -> Exercise:
-        exercise = session.get(Exercise, exercise_id) if ID_PATTERN.fullmatch(exercise_id) else None
-        # An exercise whose module has left the course has left it too.
-        if exercise is None or not (exercise.active and exercise.module.active):
-            raise NotFoundError(f"no exercise with id {exercise_id!r}", code="exercise_not_found")
-        return exercise
+        return _in_course(session, Exercise, exercise_id, "exercise")
 
     @staticmethod
     def active_lesson(session: Session, lesson_id: str) -> Lesson:
-        lesson = session.get(Lesson, lesson_id) if ID_PATTERN.fullmatch(lesson_id) else None
-        if lesson is None or not (lesson.active and lesson.module.active):
-            raise NotFoundError(f"no lesson with id {lesson_id!r}", code="lesson_not_found")
-        return lesson
+        return _in_course(session, Lesson, lesson_id, "lesson")
 
     @staticmethod
     def active_module(session: Session, module_id: str) -> Module:
-        module = session.get(Module, module_id) if ID_PATTERN.fullmatch(module_id) else None
-        if module is None or not module.active:
-            raise NotFoundError(f"no module with id {module_id!r}", code="module_not_found")
-        return module
+        return _in_course(session, Module, module_id, "module")
+
+
+def _in_course(session: Session, model: type[Any], row_id: str, noun: str) -> Any:
+    """Return the row ``row_id`` of ``model`` if it is in the course; 404 otherwise.
+
+    A lesson or exercise whose module has left the course has left it too.
+    """
+    row = session.get(model, row_id) if ID_PATTERN.fullmatch(row_id) else None
+    in_course = row is not None and row.active and (model is Module or row.module.active)
+    if not in_course:
+        raise NotFoundError(f"no {noun} with id {row_id!r}", code=f"{noun}_not_found")
+    return row
 
 
 def _upsert(session: Session, model: type[Any], values: dict[str, Any]) -> None:

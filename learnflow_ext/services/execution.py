@@ -61,15 +61,20 @@ class ExecutionService:
         del result["tests"]
         return result
 
-    async def grade(self, *, user_id: str, code: str, tests: str) -> dict[str, Any]:
+    async def grade(
+        self, *, user_id: str, code: str, tests: str, names: list[str]
+    ) -> dict[str, Any]:
         """Run ``code`` as a program, then the hidden ``tests`` against it, in a fresh process.
 
-        Returns what ``execute`` does, and under ``tests`` each test's name, pass or fail
-        and message, or None when the run ended before it could report them.
+        ``names`` are the test functions to call, in order. Returns what ``execute`` does,
+        and under ``tests`` each test's name, pass or fail and message, or None when the
+        run ended before it could report them.
         """
-        return await self._admit(user_id, code, tests)
+        return await self._admit(user_id, code, {"tests": tests, "names": names})
 
-    async def _admit(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
+    async def _admit(
+        self, user_id: str, code: str, grading: dict[str, Any] | None
+    ) -> dict[str, Any]:
         """Run ``code`` once the user's and the server's limits allow it."""
         if len(code.encode()) > self.max_code_bytes:
             raise PayloadTooLargeError(
@@ -92,7 +97,7 @@ class ExecutionService:
 
         self._in_flight[user_id] += 1
         try:
-            return await self._run_in_turn(user_id, code, tests)
+            return await self._run_in_turn(user_id, code, grading)
         finally:
             self._in_flight[user_id] -= 1
             if not self._in_flight[user_id]:
@@ -103,7 +108,9 @@ class ExecutionService:
         user_lock = self._user_locks.get(user_id)
         return self._running.locked() or (user_lock is not None and user_lock.locked())
 
-    async def _run_in_turn(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
+    async def _run_in_turn(
+        self, user_id: str, code: str, grading: dict[str, Any] | None
+    ) -> dict[str, Any]:
         self._waiting += 1
         try:
             user_lock = self._user_locks.setdefault(user_id, asyncio.Lock())
@@ -116,19 +123,20 @@ class ExecutionService:
         finally:
             self._waiting -= 1
         try:
-            return await self._run(user_id, code, tests)
+            return await self._run(user_id, code, grading)
         finally:
             self._running.release()
             user_lock.release()
 
-    async def _run(self, user_id: str, code: str, tests: str | None) -> dict[str, Any]:
+    async def _run(self, user_id: str, code: str, grading: dict[str, Any] | None) -> dict[str, Any]:
         assert self.pool is not None
         kernel = await self.pool.kernel_for(user_id)
         kernel.busy = True
         started = time.monotonic()
         test_results = None
         try:
-            result = await kernel.run(code, timeout_s=self.wall_time_limit_s + GRACE_S, tests=tests)
+            timeout_s = self.wall_time_limit_s + GRACE_S
+            result = await kernel.run(code, timeout_s=timeout_s, grading=grading)
             status, output, errors = result.status, result.stdout, result.stderr
             test_results = result.tests
             if status not in STATUSES:

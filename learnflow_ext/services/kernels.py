@@ -58,8 +58,10 @@ class SandboxedKernel:
         self.busy = False
         self.last_used = time.monotonic()
 
-    async def run(self, code: str, timeout_s: float, tests: str | None = None) -> RunResult:
-        """Run ``code``, graded by ``tests`` if given; raise ``KernelDiedError`` if it hangs."""
+    async def run(
+        self, code: str, timeout_s: float, grading: dict[str, Any] | None = None
+    ) -> RunResult:
+        """Run ``code``, graded if ``grading`` gives hidden tests; raise if the kernel hangs."""
         # Silent: the outcome comes in the execute reply, so the kernel publishes no output.
         content = {
             "code": code,
@@ -69,7 +71,7 @@ class SandboxedKernel:
             "allow_stdin": False,
             "stop_on_error": True,
         }
-        metadata = {"learnflow": {"tests": tests}} if tests is not None else {}
+        metadata = {"learnflow": grading} if grading is not None else {}
         request = self.client.session.msg("execute_request", content, metadata=metadata)
         self.client.shell_channel.send(request)
         msg_id = request["header"]["msg_id"]

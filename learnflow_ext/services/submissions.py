@@ -58,7 +58,12 @@ class SubmissionService:
     async def submit(self, *, user_id: str, exercise_id: str, code: str) -> dict[str, Any]:
         """Grade ``code`` against the exercise's hidden tests; store and return the result."""
         exercise = await self.database.run(self.courses.gradable_exercise, exercise_id)
-        run = await self.execution.grade(user_id=user_id, code=code, tests=exercise.tests_code)
+        run = await self.execution.grade(
+            user_id=user_id,
+            code=code,
+            tests=exercise.tests_code,
+            names=test_function_names(exercise.tests_code),
+        )
         graded = grade_result(exercise, run)
         return await self.database.run(self._record, user_id, exercise, code, graded)
 
