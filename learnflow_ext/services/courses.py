@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..database import Database
 from ..errors import NotFoundError
 from ..models import DIFFICULTIES, Exercise, Lesson, Module
-from .content import ID_PATTERN, Course, ModuleContent
+from .content import ID_PATTERN, Course, ModuleContent, test_function_names
 from .mastery import KnowledgeTracing
 
 
@@ -34,6 +34,8 @@ class GradableExercise:
     topic: str
     tests_code: str
     hint: str
+    #: The test functions the hidden tests define, in source order.
+    test_names: list[str]
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,7 @@ class CourseService:
                 topic=exercise.topic,
                 tests_code=exercise.tests_code,
                 hint=exercise.hint,
+                test_names=test_function_names(exercise.tests_code),
             )
 
     @staticmethod

@@ -20,7 +20,6 @@ from ..database import Database
 from ..errors import NotFoundError
 from ..models import Submission, TopicMastery
 from ..models.base import utc_now
-from .content import test_function_names
 from .courses import CourseService, GradableExercise
 from .execution import ExecutionService
 from .progress import UUID_PATTERN, ProgressService, mastery_entry
@@ -59,10 +58,7 @@ class SubmissionService:
         """Grade ``code`` against the exercise's hidden tests; store and return the result."""
         exercise = await self.database.run(self.courses.gradable_exercise, exercise_id)
         run = await self.execution.grade(
-            user_id=user_id,
-            code=code,
-            tests=exercise.tests_code,
-            names=test_function_names(exercise.tests_code),
+            user_id=user_id, code=code, tests=exercise.tests_code, names=exercise.test_names
         )
         graded = grade_result(exercise, run)
         return await self.database.run(self._record, user_id, exercise, code, graded)
@@ -164,13 +160,11 @@ def grade_result(exercise: GradableExercise, run: dict[str, Any]) -> dict[str, A
     """Turn a grading run into a submission's status, score, tests and output."""
     status = run["status"]
     tests = run["tests"]
-    if tests is None or not tests:
+    # A report that does not name exactly the exercise's tests is no report.
+    if tests is None or [test["name"] for test in tests] != exercise.test_names:
         # The run ended before the tests reported: every test counts as failed.
         note = NOT_RUN.get(status, NOT_RUN["killed"])
-        tests = [
-            {"name": name, "passed": False, "message": note}
-            for name in test_function_names(exercise.tests_code)
-        ]
+        tests = [{"name": name, "passed": False, "message": note} for name in exercise.test_names]
         if status == "ok":
             status = "error"
     for test in tests:
