@@ -1,6 +1,7 @@
 """LearnFlow's database tables, as SQLAlchemy 2 typed models."""
 
 from .base import Base
+from .chat import TUTOR_ID, ChatMessage, Conversation, ConversationMember, CourseSetting
 from .course import DIFFICULTIES, Exercise, Lesson, Module
 from .progress import ModuleProgress
 from .submission import SUBMISSION_STATUSES, LessonCompletion, Submission, TopicMastery
@@ -10,7 +11,12 @@ __all__ = [
     "DIFFICULTIES",
     "ROLES",
     "SUBMISSION_STATUSES",
+    "TUTOR_ID",
     "Base",
+    "ChatMessage",
+    "Conversation",
+    "ConversationMember",
+    "CourseSetting",
     "Exercise",
     "Lesson",
     "LessonCompletion",
