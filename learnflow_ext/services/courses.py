@@ -130,6 +130,12 @@ class CourseService:
         with self.database.transaction() as session:
             return self.active_module(session, module_id).to_dict()
 
+    def get_lesson(self, lesson_id: str) -> dict[str, Any]:
+        """Return one lesson with the id of its module."""
+        with self.database.transaction() as session:
+            lesson = self.active_lesson(session, lesson_id)
+            return {**lesson.to_dict(), "module_id": lesson.module_id}
+
     def exercises_by_topic(self, topic: str, difficulty: str | None) -> list[dict[str, Any]]:
         """Return the exercises practising ``topic``, optionally of one difficulty only."""
         topic = topic.strip().lower()
