@@ -15,6 +15,17 @@ from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, vali
 from .database import Database, normalize_database_url
 from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
 from .handlers.base import NotFoundHandler
+from .handlers.chat import (
+    ChatMessageHandler,
+    ConversationCollectionHandler,
+    ConversationHandler,
+    ConversationMemberHandler,
+    ConversationMembersHandler,
+    ConversationMessagesHandler,
+    ConversationReadHandler,
+    TutorSettingsHandler,
+)
+from .handlers.chat_socket import ChatSocketHandler
 from .handlers.execution import ExecuteHandler
 from .handlers.exercises import (
     ExerciseHandler,
@@ -23,7 +34,7 @@ from .handlers.exercises import (
     TopicCollectionHandler,
     TopicExercisesHandler,
 )
-from .handlers.modules import ModuleCollectionHandler, ModuleHandler
+from .handlers.modules import LessonHandler, ModuleCollectionHandler, ModuleHandler
 from .handlers.openapi import OpenAPIHandler
 from .handlers.progress import (
     LessonCompletionHandler,
@@ -33,10 +44,13 @@ from .handlers.progress import (
 )
 from .handlers.teacher import ClassProgressHandler, CourseReloadHandler
 from .services.auth import AccountService
+from .services.chat import ChatLimits, ChatService
+from .services.chat_delivery import ChatBroker
 from .services.content import load_course
 from .services.courses import CourseService, IndexSummary
 from .services.execution import ExecutionService
 from .services.kernels import KernelPool
+from .services.language_model import LanguageModel
 from .services.passwords import PasswordHasher
 from .services.progress import ProgressService
 from .services.recommendations import RecommendationService
@@ -44,6 +58,7 @@ from .services.sandbox import probe_protections, python_problem_for
 from .services.submissions import SubmissionService
 from .services.throttle import LoginThrottleService, ThrottleRule
 from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secret
+from .services.tutor import Tutor
 
 API_ROOT = "learnflow/api"
 ID = r"(?P<{}>[^/]+)"
@@ -58,6 +73,7 @@ ROUTES: list[tuple[str, type]] = [
     (f"/modules/{ID.format('module_id')}", ModuleHandler),
     (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
     (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
+    (f"/lessons/{ID.format('lesson_id')}", LessonHandler),
     (f"/lessons/{ID.format('lesson_id')}/complete", LessonCompletionHandler),
     ("/recommendations/next", NextStepHandler),
     ("/topics", TopicCollectionHandler),
@@ -69,10 +85,24 @@ ROUTES: list[tuple[str, type]] = [
         SubmissionHandler,
     ),
     ("/code/execute", ExecuteHandler),
+    ("/chat/message", ChatMessageHandler),
+    ("/chat/conversations", ConversationCollectionHandler),
+    (f"/chat/conversations/{ID.format('conversation_id')}", ConversationHandler),
+    (f"/chat/conversations/{ID.format('conversation_id')}/members", ConversationMembersHandler),
+    (
+        f"/chat/conversations/{ID.format('conversation_id')}/members/{ID.format('member_id')}",
+        ConversationMemberHandler,
+    ),
+    (f"/chat/conversations/{ID.format('conversation_id')}/messages", ConversationMessagesHandler),
+    (f"/chat/conversations/{ID.format('conversation_id')}/read", ConversationReadHandler),
+    ("/chat/tutor", TutorSettingsHandler),
     ("/class/progress", ClassProgressHandler),
     ("/course/reload", CourseReloadHandler),
     ("/openapi.json", OpenAPIHandler),
 ]
+
+#: The WebSocket routes, which OpenAPI cannot describe (see handlers/chat_socket.py).
+SOCKET_ROUTES: list[tuple[str, type]] = [("/chat/ws", ChatSocketHandler)]
 
 
 def bundled_course_dir() -> Path:
@@ -226,6 +256,65 @@ class LearnFlow(ExtensionApp):
         64 * 1024, help="Largest program accepted by POST /code/execute; larger gets 413."
     ).tag(config=True)
 
+    # -- chat --------------------------------------------------------------------------------
+
+    chat_max_message_chars = Int(
+        4000, help="Longest chat message, in characters; longer ones get 413."
+    ).tag(config=True)
+
+    chat_max_messages_per_window = Int(
+        30, help="Chat messages one person may send within chat_rate_window_s; more get 429."
+    ).tag(config=True)
+
+    chat_rate_window_s = Int(60, help="Seconds over which chat messages are counted.").tag(
+        config=True
+    )
+
+    chat_max_connections_per_user = Int(
+        8, help="Live chat connections (WebSockets) one account may hold open at once."
+    ).tag(config=True)
+
+    chat_token_recheck_s = Int(
+        60,
+        help="""Seconds between checks of a live chat connection's token, so that signing
+        out on another server, or deleting the account, ends the connection.""",
+    ).tag(config=True)
+
+    tutor_llm_url = Unicode(
+        "",
+        help="""Base URL of an OpenAI-compatible API (such as https://api.openai.com/v1, or a
+        local vLLM, llama.cpp or Ollama server) whose model words the tutor's answers. The
+        tutor still finds the course passages itself and tells the model to give hints,
+        not answers. Empty: the tutor answers from the course alone, offline.""",
+    ).tag(config=True)
+
+    tutor_llm_model = Unicode(
+        "", help="Model name sent to tutor_llm_url, such as gpt-4o-mini; empty for its default."
+    ).tag(config=True)
+
+    tutor_llm_api_key = Unicode(
+        help="""API key for tutor_llm_url, sent as a bearer token. Defaults to the
+        LEARNFLOW_TUTOR_LLM_API_KEY environment variable; never logged.""",
+    ).tag(config=True)
+
+    tutor_llm_timeout_s = Float(
+        30.0, help="Seconds to wait for the language model before answering without it."
+    ).tag(config=True)
+
+    @default("tutor_llm_api_key")
+    def _default_tutor_llm_api_key(self) -> str:
+        return os.environ.get("LEARNFLOW_TUTOR_LLM_API_KEY", "")
+
+    @validate("tutor_llm_url")
+    def _check_tutor_llm_url(self, proposal: dict[str, Any]) -> str:
+        url = proposal["value"]
+        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise TraitError(
+                f"LearnFlow.tutor_llm_url: {url!r} is not an http(s) URL such as "
+                "https://api.openai.com/v1"
+            )
+        return url
+
     @default("course_dir")
     def _default_course_dir(self) -> str:
         return str(bundled_course_dir())
@@ -296,6 +385,11 @@ class LearnFlow(ExtensionApp):
         "max_file_size_mb",
         "max_output_bytes",
         "max_code_bytes",
+        "chat_max_message_chars",
+        "chat_max_messages_per_window",
+        "chat_rate_window_s",
+        "chat_max_connections_per_user",
+        "chat_token_recheck_s",
     )
     def _check_positive(self, proposal: dict[str, Any]) -> int:
         if proposal["value"] < 1:
@@ -318,6 +412,7 @@ class LearnFlow(ExtensionApp):
         self.submissions = SubmissionService(
             self.database, courses=self.courses, progress=self.progress, execution=self.execution
         )
+        self.chat = self._chat_service()
         self._reloading = asyncio.Lock()
 
         summary = self.reload_course()
@@ -387,9 +482,46 @@ class LearnFlow(ExtensionApp):
             log=self.log,
         )
 
+    def _chat_service(self) -> ChatService:
+        language_model = None
+        if self.tutor_llm_url:
+            language_model = LanguageModel(
+                url=self.tutor_llm_url,
+                model=self.tutor_llm_model,
+                api_key=self.tutor_llm_api_key,
+                timeout_s=self.tutor_llm_timeout_s,
+            )
+        tutor = Tutor(
+            self.database,
+            api_root=f"{self.serverapp.base_url}{API_ROOT}",
+            language_model=language_model,
+            log=self.log,
+        )
+        broker = ChatBroker(self.database, log=self.log)
+        self.log.info(
+            "chat: live delivery %s; tutor answers %s",
+            "across every server on this database"
+            if broker.crosses_processes
+            else "within this server (SQLite)",
+            f"with {language_model.describe()}" if language_model else "from the course alone",
+        )
+        return ChatService(
+            self.database,
+            broker=broker,
+            tutor=tutor,
+            limits=ChatLimits(
+                max_message_chars=self.chat_max_message_chars,
+                max_messages_per_window=self.chat_max_messages_per_window,
+                window_s=self.chat_rate_window_s,
+            ),
+            log=self.log,
+        )
+
     def reload_course(self) -> IndexSummary:
-        """Read the course directory again and index it."""
-        return self.courses.index(load_course(Path(self.course_dir)))
+        """Read the course directory again, index it, and let the tutor search it."""
+        summary = self.courses.index(load_course(Path(self.course_dir)))
+        self.chat.tutor.reindex()
+        return summary
 
     async def reload_course_async(self) -> IndexSummary:
         """Re-index the course off the event loop, one reload at a time."""
@@ -433,15 +565,18 @@ class LearnFlow(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         """Serve every API route under ``{base_url}learnflow/api``, and JSON 404s below it."""
-        self.handlers.extend((f"/{API_ROOT}{path}", handler) for path, handler in ROUTES)
+        routes = [*ROUTES, *SOCKET_ROUTES]
+        self.handlers.extend((f"/{API_ROOT}{path}", handler) for path, handler in routes)
         self.handlers.append((f"/{API_ROOT}(?:/.*)?", NotFoundHandler))
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
-        """Start the warm kernels once the event loop runs."""
+        """Start the warm kernels and chat delivery once the event loop runs."""
         if self.execution.pool is not None:
             self.execution.pool.start()
+        await self.chat.broker.start(self.chat.read_notice)
 
     async def stop_extension(self) -> None:
-        """Shut down every kernel and close the database connections."""
+        """Shut down every kernel, stop chat delivery and close the database connections."""
         await self.execution.shutdown()
+        await self.chat.shutdown()
         self.database.close()

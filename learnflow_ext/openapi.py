@@ -8,7 +8,12 @@ from pydantic import BaseModel
 
 from . import __version__
 from .schemas import (
+    ChatMessageOut,
+    ChatMessageRequest,
     ClassProgressOut,
+    ConversationMessageOut,
+    ConversationOut,
+    ConversationRequest,
     CourseReloadOut,
     ErrorOut,
     ExecuteOut,
@@ -18,18 +23,25 @@ from .schemas import (
     ExerciseOut,
     GradedSubmissionOut,
     LessonCompletionOut,
+    LessonDetailOut,
     LoginOut,
     LoginRequest,
+    MembersRequest,
+    MessagePageOut,
     ModuleOut,
     NextStepOut,
     ProgressListItem,
     ProgressOut,
     ProgressUpdate,
+    ReadOut,
+    ReadRequest,
     RegisterRequest,
     RequestBody,
     SubmissionOut,
     SubmissionRequest,
     TopicOut,
+    TutorSettingsOut,
+    TutorSettingsUpdate,
     UserOut,
 )
 
@@ -37,11 +49,11 @@ ERROR_DESCRIPTIONS = {
     400: "The body is not a JSON object.",
     401: "No valid bearer token; or, on a public route, a bearer token that is not valid.",
     403: "The caller may not do this (a student on a teachers' route, say).",
-    404: "Nothing with this id.",
+    404: "Nothing with this id (in the path, or an account or message the body names).",
     409: "Clashes with what is stored.",
     413: "The body is too large.",
     422: "A field breaks the rules; `details` names each one.",
-    429: "Too many attempts or runs at once; wait `Retry-After` seconds.",
+    429: "Too many attempts, runs or messages; wait `Retry-After` seconds.",
     503: "Code execution is unavailable or saturated; `Retry-After` says when to retry.",
 }
 
@@ -122,6 +134,18 @@ def _components() -> dict[str, Any]:
         NextStepOut,
         ClassProgressOut,
         CourseReloadOut,
+        LessonDetailOut,
+        ChatMessageRequest,
+        ChatMessageOut,
+        ConversationRequest,
+        MembersRequest,
+        ReadRequest,
+        ConversationOut,
+        ConversationMessageOut,
+        MessagePageOut,
+        ReadOut,
+        TutorSettingsUpdate,
+        TutorSettingsOut,
         ErrorOut,
     ]
     schemas: dict[str, Any] = {}
@@ -136,6 +160,8 @@ def _components() -> dict[str, Any]:
 def build_openapi(api_url: str) -> dict[str, Any]:
     """Return the OpenAPI document for the API served at ``api_url``."""
     module_id = _path_parameter("module_id", "Module id, as in GET /modules.")
+    lesson_id = _path_parameter("lesson_id", "Lesson id, as in GET /modules.")
+    conversation_id = _path_parameter("conversation_id", "Conversation id.")
     modules = {"type": "array", "items": _ref(ModuleOut)}
     return {
         "openapi": "3.1.0",
@@ -143,9 +169,10 @@ def build_openapi(api_url: str) -> dict[str, Any]:
             "title": "LearnFlow API",
             "version": __version__,
             "description": (
-                "Accounts, the course, progress and exercises of LearnFlow. Send the "
-                "access token from POST /auth/login as 'Authorization: Bearer <token>'. "
-                "Every error has the ErrorOut body."
+                "Accounts, the course, progress, exercises and chat of LearnFlow. Send "
+                "the access token from POST /auth/login as 'Authorization: Bearer <token>'. "
+                "Every error has the ErrorOut body. New chat messages also arrive live on "
+                "the WebSocket /chat/ws (see the README)."
             ),
         },
         "servers": [{"url": api_url}],
@@ -220,11 +247,19 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(403, 404),
                 )
             },
+            "/lessons/{lesson_id}": {
+                "get": _operation(
+                    "One lesson as Markdown, with its module",
+                    parameters=[lesson_id],
+                    ok=(200, _ref(LessonDetailOut), "The lesson."),
+                    errors=(404,),
+                )
+            },
             "/lessons/{lesson_id}/complete": {
                 "post": _operation(
                     "Mark a lesson completed by the caller (again: no change)",
                     bearer=True,
-                    parameters=[_path_parameter("lesson_id", "Lesson id, as in GET /modules.")],
+                    parameters=[lesson_id],
                     ok=(200, _ref(LessonCompletionOut), "The completion."),
                     errors=(404,),
                 )
@@ -328,6 +363,115 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     ok=(200, _ref(ExecuteOut), "What the run printed, and how it ended."),
                     errors=(400, 413, 422, 429, 503),
                 )
+            },
+            "/chat/message": {
+                "post": _operation(
+                    "Post a message; a conversation id not seen before starts it",
+                    bearer=True,
+                    body=ChatMessageRequest,
+                    ok=(201, _ref(ChatMessageOut), "The stored message."),
+                    errors=(400, 404, 413, 422, 429),
+                )
+            },
+            "/chat/conversations": {
+                "get": _operation(
+                    "The caller's conversations, the most recently active first",
+                    bearer=True,
+                    ok=(200, {"type": "array", "items": _ref(ConversationOut)}, "The list."),
+                    errors=(),
+                ),
+                "post": _operation(
+                    "Start a conversation with a title and members",
+                    bearer=True,
+                    body=ConversationRequest,
+                    ok=(201, _ref(ConversationOut), "The conversation; Location is its URL."),
+                    errors=(400, 409, 413, 422),
+                ),
+            },
+            "/chat/conversations/{conversation_id}": {
+                "get": _operation(
+                    "One of the caller's conversations",
+                    bearer=True,
+                    parameters=[conversation_id],
+                    ok=(200, _ref(ConversationOut), "The conversation."),
+                    errors=(404,),
+                )
+            },
+            "/chat/conversations/{conversation_id}/members": {
+                "post": _operation(
+                    "Add members or the tutor (the owner, or a teacher who is a member)",
+                    bearer=True,
+                    parameters=[conversation_id],
+                    body=MembersRequest,
+                    ok=(200, _ref(ConversationOut), "The conversation with its members."),
+                    errors=(400, 403, 404, 409, 413, 422),
+                )
+            },
+            "/chat/conversations/{conversation_id}/members/{member_id}": {
+                "delete": _operation(
+                    "Remove a member or the tutor; any member may leave, except the owner",
+                    bearer=True,
+                    parameters=[
+                        conversation_id,
+                        _path_parameter("member_id", "Account id, or 'tutor'."),
+                    ],
+                    ok=(204, None, "Removed."),
+                    errors=(403, 404, 409),
+                )
+            },
+            "/chat/conversations/{conversation_id}/messages": {
+                "get": _operation(
+                    "A page of messages, oldest first: the newest, or before or after one",
+                    bearer=True,
+                    parameters=[
+                        conversation_id,
+                        *(
+                            {
+                                "name": name,
+                                "in": "query",
+                                "required": False,
+                                "description": description,
+                                "schema": schema,
+                            }
+                            for name, description, schema in (
+                                ("before", "A message id: the page before it.", {"type": "string"}),
+                                ("after", "A message id: the page after it.", {"type": "string"}),
+                                (
+                                    "limit",
+                                    "Messages per page.",
+                                    {"type": "integer", "minimum": 1, "maximum": 200},
+                                ),
+                            )
+                        ),
+                    ],
+                    ok=(200, _ref(MessagePageOut), "The page."),
+                    errors=(404, 422),
+                )
+            },
+            "/chat/conversations/{conversation_id}/read": {
+                "post": _operation(
+                    "Mark the conversation read up to a message (the newest if none is named)",
+                    bearer=True,
+                    parameters=[conversation_id],
+                    body=ReadRequest,
+                    ok=(200, _ref(ReadOut), "What stays unread."),
+                    errors=(400, 404, 413, 422),
+                )
+            },
+            "/chat/tutor": {
+                "get": _operation(
+                    "Whether the tutor answers in this course",
+                    bearer=True,
+                    ok=(200, _ref(TutorSettingsOut), "The tutor's settings."),
+                    errors=(),
+                ),
+                "put": _operation(
+                    "Teachers: switch the tutor on or off for the whole course",
+                    bearer=True,
+                    body=TutorSettingsUpdate,
+                    ok=(200, _ref(TutorSettingsOut), "The tutor's settings."),
+                    errors=(400, 403, 413, 422),
+                ),
             },
             "/class/progress": {
                 "get": _operation(

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .services.chat_store import CONVERSATION_ID, MAX_TITLE_CHARS
 from .services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 Role = Literal["student", "teacher"]
@@ -249,6 +250,122 @@ class CourseReloadOut(Document):
     lessons: int
     exercises: int
     problems: list[CourseProblemOut]
+
+
+class LessonDetailOut(LessonOut):
+    module_id: str
+
+
+# -- chat -------------------------------------------------------------------------------------
+
+ConversationId = Annotated[
+    str,
+    Field(
+        pattern=f"^{CONVERSATION_ID.pattern}$",
+        description="1 to 64 letters, digits, '-' and '_'. A new id starts a conversation.",
+    ),
+]
+MemberRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=254,
+        description="An account id, an account's email, or 'tutor' for the tutor.",
+    ),
+]
+
+
+# Text with a visible character and no NUL. The chat service checks this with readable
+# messages; the pattern only documents it.
+MESSAGE_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+class ChatMessageRequest(RequestBody):
+    message: str = Field(
+        description="The text, stored verbatim; longer than the configured limit is 413.",
+        json_schema_extra={"pattern": MESSAGE_PATTERN},
+    )
+    conversation_id: ConversationId
+
+
+class ChatMessageOut(Document):
+    id: str
+    sender_id: str = Field(description="The sender's account id, or 'tutor'.")
+    message: str = Field(description="The text exactly as sent.")
+    timestamp: str = Field(description="When it was stored, ISO 8601 in UTC.")
+
+
+class ConversationRequest(RequestBody):
+    title: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=MAX_TITLE_CHARS,
+            json_schema_extra={"pattern": NAME_PATTERN},
+        ),
+    ]
+    members: Annotated[list[MemberRef], Field(max_length=500)] = []
+
+
+class MembersRequest(RequestBody):
+    members: Annotated[list[MemberRef], Field(min_length=1, max_length=500)]
+
+
+class ReadRequest(RequestBody):
+    message_id: Annotated[
+        str | None,
+        Field(max_length=64, description="Read up to this message; the newest when left out."),
+    ] = None
+
+
+class MemberOut(Document):
+    id: str
+    name: str
+    role: Literal["student", "teacher", "tutor"]
+
+
+class SourceOut(Document):
+    kind: Literal["lesson", "exercise"]
+    id: str
+    title: str
+    module_id: str
+    url: str = Field(description="The lesson or exercise in this API.")
+
+
+class ConversationMessageOut(ChatMessageOut):
+    conversation_id: str
+    sender_name: str
+    sources: list[SourceOut] = Field(description="For the tutor: what it quoted.")
+
+
+class ConversationOut(Document):
+    id: str
+    title: str
+    owner_id: str
+    tutor: bool = Field(description="Whether the tutor is a member.")
+    members: list[MemberOut]
+    created_at: str
+    last_message: ConversationMessageOut | None
+    unread: int = Field(description="Messages from others after the caller's read marker.")
+
+
+class MessagePageOut(Document):
+    messages: list[ConversationMessageOut] = Field(description="Oldest first.")
+    has_more: bool = Field(description="Whether older messages (or newer, with after) remain.")
+
+
+class ReadOut(Document):
+    conversation_id: str
+    unread: int
+
+
+class TutorSettingsUpdate(RequestBody):
+    enabled: bool
+
+
+class TutorSettingsOut(Document):
+    enabled: bool = Field(description="Whether the tutor answers, course-wide.")
+    language_model: bool = Field(description="Whether a language model words its answers.")
 
 
 class FieldProblemOut(Document):

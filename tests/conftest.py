@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from tornado.httpclient import HTTPResponse
 
+from tests.chat_client import ChatSockets
 from tests.postgres import throwaway_postgres
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -66,6 +67,10 @@ def _drop_when_idle(connection: psycopg.Connection[Any], name: str) -> None:
         except psycopg.errors.ObjectInUse:
             time.sleep(0.1)
     connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+#: Runs a test on SQLite only, where the database makes no difference to what it checks.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -169,10 +174,21 @@ class ApiClient:
     async def put(self, path: str, json_body: Any = None, **kwargs: Any) -> Response:
         return await self.request("PUT", path, json_body=json_body, **kwargs)
 
+    async def delete(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("DELETE", path, **kwargs)
+
 
 @pytest.fixture
 def api(jp_serverapp: Any, http_server_client: Any, jp_base_url: str) -> ApiClient:
     return ApiClient(http_server_client, jp_base_url)
+
+
+@pytest.fixture
+def chat_sockets(api: ApiClient, jp_http_port: int, jp_base_url: str) -> Iterator[ChatSockets]:
+    """Chat WebSockets to the server (``api`` starts it listening), closed after the test."""
+    sockets = ChatSockets(f"ws://localhost:{jp_http_port}{jp_base_url}learnflow/api/chat/ws")
+    yield sockets
+    sockets.close_all()
 
 
 # -- accounts -----------------------------------------------------------------------------------

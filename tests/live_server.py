@@ -36,6 +36,7 @@ def live_server(
     ``python`` is the interpreter it runs on, and ``user`` the account it runs as (only
     a root caller can choose one); by default this interpreter and this account.
     """
+    home.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {
         **os.environ,

@@ -14,9 +14,11 @@ from tests.live_server import call, live_server
 pytestmark = pytest.mark.timeout(600)
 
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 INVITE_CODE = "fuzz-teachers-2026"
-# Routes only teachers may call: a student's token gets 403 on every request.
-TEACHER_PATHS = ("/class/progress", "/course/reload")
+# Routes only teachers may call (all of /chat/tutor is tested with them, though a student
+# may read it): a student's token gets 403 on every request.
+TEACHER_PATHS = ("/class/progress", "/course/reload", "/chat/tutor")
 
 
 def signed_in_token(api_root: str, role: str = "student") -> str:
@@ -35,6 +37,8 @@ def schemathesis(
 ) -> subprocess.CompletedProcess[str]:
     command = [
         shutil.which("st") or "st",
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{api_root}/openapi.json",
         "--checks",

@@ -45,10 +45,12 @@ class LoginHandler(LearnFlowHandler):
 class LogoutHandler(LearnFlowHandler):
     @allow_unauthenticated
     async def post(self) -> None:
-        """Revoke the token this request was made with."""
+        """Revoke the token this request was made with; its live chat connections end."""
         token = self.bearer_token()
+        user = self.require_user()
 
         await self.run(self.learnflow.accounts.logout, token)
+        self.learnflow.chat.broker.sign_out(user["id"], token)
 
         self.set_status(204)
         self.finish()

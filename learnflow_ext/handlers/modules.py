@@ -19,3 +19,10 @@ class ModuleHandler(LearnFlowHandler):
     async def get(self, module_id: str) -> None:
         """Return one module with its lessons."""
         self.reply(await self.run(self.learnflow.courses.get_module, module_id))
+
+
+class LessonHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, lesson_id: str) -> None:
+        """Return one lesson as Markdown, with the module it belongs to."""
+        self.reply(await self.run(self.learnflow.courses.get_lesson, lesson_id))

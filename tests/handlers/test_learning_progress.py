@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Account, ApiClient, assert_error
+from tests.conftest import SQLITE_ONLY, Account, ApiClient, assert_error
 from tests.services.test_content import (
     exercise_cells,
     exercise_facts,
@@ -108,9 +108,6 @@ def jp_server_config(jp_server_config: dict[str, Any], course_dir: Path) -> dict
     jp_server_config["LearnFlow"]["course_dir"] = str(course_dir)
     return jp_server_config
 
-
-#: Runs a test on SQLite only, where the database makes no difference to what it checks.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 # -- calling the API ----------------------------------------------------------------------------
 

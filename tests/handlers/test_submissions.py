@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from learnflow_ext.app import bundled_course_dir
 from learnflow_ext.models import Submission
 from learnflow_ext.services.content import load_course
-from tests.conftest import Account, ApiClient, Response, assert_error
+from tests.conftest import SQLITE_ONLY, Account, ApiClient, Response, assert_error
 from tests.services.test_content import (
     code,
     exercise_facts,
@@ -29,8 +29,6 @@ SUBMISSION_FIELDS = {
 MASTERY_FIELDS = {"topic", "p_known", "attempts", "mastered"}
 DEFAULT_HINT = "This check failed. Compare what your code gives with the examples in the prompt."
 OUTPUT_LIMIT_CHARS = 10_000
-# Grading does not depend on the database: tests of grading alone run on SQLite only.
-SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 # -- a small course -----------------------------------------------------------------------------
 

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Account, ApiClient, assert_error
+from tests.conftest import SQLITE_ONLY, Account, ApiClient, assert_error
 from tests.handlers.test_learning_progress import (
     DOUBLE,
     DOUBLE_TEST,
-    SQLITE_ONLY,
     WRONG_DOUBLE,
     complete,
     exercise_notebook,
