@@ -154,7 +154,11 @@ class TopicOut(Document):
 
 class SubmissionRequest(RequestBody):
     code: Annotated[
-        str, Field(description="Python source; larger than the configured limit is 413.")
+        str,
+        Field(
+            description="Python source; larger than the configured limit is 413.",
+            json_schema_extra={"pattern": r"^[^\x00]*$"},
+        ),
     ]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from ..database import Database
-from ..errors import NotFoundError
+from ..errors import FieldProblem, InvalidInputError, NotFoundError
 from ..models import Submission, TopicMastery
 from ..models.base import utc_now
 from .courses import CourseService, GradableExercise
@@ -56,6 +56,10 @@ class SubmissionService:
 
     async def submit(self, *, user_id: str, exercise_id: str, code: str) -> dict[str, Any]:
         """Grade ``code`` against the exercise's hidden tests; store and return the result."""
+        if "\x00" in code:
+            # Python refuses such source anyway, and no database stores NUL in text.
+            problem = FieldProblem("code", "must not contain NUL characters")
+            raise InvalidInputError(f"invalid request: code: {problem.message}", problems=[problem])
         exercise = await self.database.run(self.courses.gradable_exercise, exercise_id)
         run = await self.execution.grade(
             user_id=user_id, code=code, tests=exercise.tests_code, names=exercise.test_names

@@ -527,6 +527,16 @@ async def test_submission_larger_than_max_code_bytes_is_413_and_stores_nothing(
     assert stored_count(learnflow) == 0
 
 
+async def test_submission_with_a_nul_character_is_422_and_stores_nothing(
+    api: ApiClient, learnflow: Any, student: Account
+) -> None:
+    reply = await post_submission(api, student, f"{DOUBLE_SOLUTION}\n# \x00")
+
+    body = assert_error(reply, 422, "invalid_input")
+    assert [problem["field"] for problem in body["details"]] == ["code"]
+    assert stored_count(learnflow) == 0
+
+
 # -- the bundled course -------------------------------------------------------------------------
 
 BUNDLED_EXERCISES = [
