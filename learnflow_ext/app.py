@@ -13,7 +13,13 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, List, TraitError, Unicode, default, validate
 
 from .database import Database, normalize_database_url
-from .handlers.auth import CurrentUserHandler, LoginHandler, LogoutHandler, RegisterHandler
+from .handlers.auth import (
+    CurrentUserHandler,
+    JupyterSignInHandler,
+    LoginHandler,
+    LogoutHandler,
+    RegisterHandler,
+)
 from .handlers.base import NotFoundHandler
 from .handlers.chat import (
     ChatMessageHandler,
@@ -29,12 +35,18 @@ from .handlers.chat_socket import ChatSocketHandler
 from .handlers.execution import ExecuteHandler
 from .handlers.exercises import (
     ExerciseHandler,
+    ExerciseNotebookHandler,
     SubmissionCollectionHandler,
     SubmissionHandler,
     TopicCollectionHandler,
     TopicExercisesHandler,
 )
-from .handlers.modules import LessonHandler, ModuleCollectionHandler, ModuleHandler
+from .handlers.modules import (
+    LessonHandler,
+    LessonNotebookHandler,
+    ModuleCollectionHandler,
+    ModuleHandler,
+)
 from .handlers.openapi import OpenAPIHandler
 from .handlers.progress import (
     LessonCompletionHandler,
@@ -67,6 +79,7 @@ ID = r"(?P<{}>[^/]+)"
 ROUTES: list[tuple[str, type]] = [
     ("/auth/register", RegisterHandler),
     ("/auth/login", LoginHandler),
+    ("/auth/jupyter", JupyterSignInHandler),
     ("/auth/logout", LogoutHandler),
     ("/auth/me", CurrentUserHandler),
     ("/modules", ModuleCollectionHandler),
@@ -74,11 +87,13 @@ ROUTES: list[tuple[str, type]] = [
     (f"/modules/{ID.format('module_id')}/progress", ModuleProgressHandler),
     (f"/progress/user/{ID.format('user_id')}", UserProgressHandler),
     (f"/lessons/{ID.format('lesson_id')}", LessonHandler),
+    (f"/lessons/{ID.format('lesson_id')}/notebook", LessonNotebookHandler),
     (f"/lessons/{ID.format('lesson_id')}/complete", LessonCompletionHandler),
     ("/recommendations/next", NextStepHandler),
     ("/topics", TopicCollectionHandler),
     (f"/exercises/topic/{ID.format('topic')}", TopicExercisesHandler),
     (f"/exercises/{ID.format('exercise_id')}", ExerciseHandler),
+    (f"/exercises/{ID.format('exercise_id')}/notebook", ExerciseNotebookHandler),
     (f"/exercises/{ID.format('exercise_id')}/submissions", SubmissionCollectionHandler),
     (
         f"/exercises/{ID.format('exercise_id')}/submissions/{ID.format('submission_id')}",
@@ -154,6 +169,13 @@ class LearnFlow(ExtensionApp):
         help="""Code a person must give to register as a teacher. When empty, nobody can
         register as a teacher through the API; an operator creates teacher accounts
         with 'jupyter learnflow user add --role teacher'.""",
+    ).tag(config=True)
+
+    jupyter_teachers = List(
+        Unicode(),
+        help="""Jupyter user names who are teachers when JupyterLab signs them in to
+        LearnFlow (POST /auth/jupyter). On a server with one shared token or password,
+        the Jupyter user is the account that runs the server.""",
     ).tag(config=True)
 
     allowed_origins = List(

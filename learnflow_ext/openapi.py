@@ -61,6 +61,22 @@ ERROR_DESCRIPTIONS = {
 PATH_PARAMETER = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
 
 
+# An nbformat 4 notebook; nbformat's own schema describes the rest.
+NOTEBOOK: dict[str, Any] = {
+    "type": "object",
+    "required": ["nbformat", "nbformat_minor", "metadata", "cells"],
+    "properties": {
+        "nbformat": {"const": 4},
+        "nbformat_minor": {"type": "integer"},
+        "metadata": {
+            "type": "object",
+            "description": "Under learnflow: kind (lesson or exercise), id and module_id.",
+        },
+        "cells": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
@@ -193,6 +209,13 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(400, 413, 422, 429),
                 )
             },
+            "/auth/jupyter": {
+                "post": _operation(
+                    "Sign in as the person this Jupyter server has signed in (its pages only)",
+                    ok=(200, _ref(LoginOut), "An access token and the account."),
+                    errors=(401, 403, 503),
+                )
+            },
             "/auth/logout": {
                 "post": _operation(
                     "Revoke the token this request is made with",
@@ -255,6 +278,14 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(404,),
                 )
             },
+            "/lessons/{lesson_id}/notebook": {
+                "get": _operation(
+                    "A lesson's notebook, without outputs, to open in the student's workspace",
+                    parameters=[lesson_id],
+                    ok=(200, NOTEBOOK, "The notebook."),
+                    errors=(404,),
+                )
+            },
             "/lessons/{lesson_id}/complete": {
                 "post": _operation(
                     "Mark a lesson completed by the caller (again: no change)",
@@ -305,6 +336,14 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     "One exercise, without hidden tests or solution",
                     parameters=[_path_parameter("exercise_id", "Exercise id.")],
                     ok=(200, _ref(ExerciseDetailOut), "The exercise."),
+                    errors=(404,),
+                )
+            },
+            "/exercises/{exercise_id}/notebook": {
+                "get": _operation(
+                    "A notebook of the exercise's prompt and starter code, and nothing else",
+                    parameters=[_path_parameter("exercise_id", "Exercise id.")],
+                    ok=(200, NOTEBOOK, "The notebook."),
                     errors=(404,),
                 )
             },

@@ -33,6 +33,13 @@ class ExerciseHandler(LearnFlowHandler):
         self.reply(await self.run(self.learnflow.courses.get_exercise, exercise_id))
 
 
+class ExerciseNotebookHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, exercise_id: str) -> None:
+        """Return a notebook of an exercise's prompt and starter code, for a student to open."""
+        self.reply(await self.run(self.learnflow.courses.exercise_notebook, exercise_id))
+
+
 class TopicCollectionHandler(LearnFlowHandler):
     @allow_unauthenticated
     async def get(self) -> None:

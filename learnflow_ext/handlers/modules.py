@@ -26,3 +26,10 @@ class LessonHandler(LearnFlowHandler):
     async def get(self, lesson_id: str) -> None:
         """Return one lesson as Markdown, with the module it belongs to."""
         self.reply(await self.run(self.learnflow.courses.get_lesson, lesson_id))
+
+
+class LessonNotebookHandler(LearnFlowHandler):
+    @allow_unauthenticated
+    async def get(self, lesson_id: str) -> None:
+        """Return a lesson's notebook, without outputs, for a student to open and run."""
+        self.reply(await self.run(self.learnflow.courses.lesson_notebook, lesson_id))

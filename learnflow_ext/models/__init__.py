@@ -5,7 +5,7 @@ from .chat import TUTOR_ID, ChatMessage, Conversation, ConversationMember, Cours
 from .course import DIFFICULTIES, Exercise, Lesson, Module
 from .progress import ModuleProgress
 from .submission import SUBMISSION_STATUSES, LessonCompletion, Submission, TopicMastery
-from .user import ROLES, LoginThrottle, RevokedToken, User
+from .user import ROLES, ExternalIdentity, LoginThrottle, RevokedToken, User
 
 __all__ = [
     "DIFFICULTIES",
@@ -18,6 +18,7 @@ __all__ = [
     "ConversationMember",
     "CourseSetting",
     "Exercise",
+    "ExternalIdentity",
     "Lesson",
     "LessonCompletion",
     "LoginThrottle",

@@ -64,6 +64,8 @@ class Lesson(Base):
     title: Mapped[str] = mapped_column(String(200))
     #: The notebook rendered as Markdown.
     content: Mapped[str] = mapped_column(Text)
+    #: The notebook itself as nbformat 4 JSON, without outputs, for students to open.
+    notebook: Mapped[str] = mapped_column(Text, default="", server_default="")
     #: Position within the module, smallest first.
     order: Mapped[int] = mapped_column(Integer)
     #: False once the lesson has gone from the course directory.

@@ -1,10 +1,10 @@
-"""Accounts, revoked tokens and the login throttle."""
+"""Accounts, the outside identities that sign some of them in, revoked tokens, throttles."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, new_id, utc_now
@@ -33,6 +33,24 @@ class User(Base):
 
     def to_dict(self) -> dict[str, str]:
         return {"id": self.id, "email": self.email, "name": self.name, "role": self.role}
+
+
+class ExternalIdentity(Base):
+    """Who an account is to a system that vouches for people, such as the Jupyter server.
+
+    An account made this way has no password: it is signed in only through that system.
+    """
+
+    __tablename__ = "external_identities"
+
+    #: The system that vouches, such as ``jupyter``.
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The person's user name in that system.
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: The LearnFlow account it signs in.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: When the identity was first seen.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
 class RevokedToken(Base):

@@ -10,6 +10,7 @@ from typing import Any
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..database import Database
 from ..errors import (
@@ -18,9 +19,10 @@ from ..errors import (
     FieldProblem,
     InvalidInputError,
     PermissionDeniedError,
+    ServiceUnavailableError,
 )
-from ..models import ROLES, RevokedToken, User
-from ..models.base import utc_now
+from ..models import ROLES, ExternalIdentity, RevokedToken, User
+from ..models.base import new_id, utc_now
 from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PasswordHasher
 from .throttle import LoginThrottleService
 from .tokens import TokenSigner
@@ -29,6 +31,8 @@ MAX_NAME_LENGTH = 100
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # One message for an unknown email and a wrong password, so sign-in reveals no accounts.
 BAD_CREDENTIALS = "the email or password is not correct"
+# The password hash of accounts signed in only by another system; it matches no password.
+UNUSABLE_HASH = "!"
 # The account a token names, and whether the token has been revoked; built once, so that
 # checking a token compiles nothing.
 ACCOUNT_OF_TOKEN = select(
@@ -142,6 +146,55 @@ class AccountService:
         except IntegrityError as error:
             # Another request registered the same email between the check and the insert.
             raise self._email_taken() from error
+
+    def sign_in_external(
+        self, *, provider: str, subject: str, name: str, role: str
+    ) -> dict[str, Any]:
+        """Return a new access token for the account of a person another system vouches for.
+
+        The first time, an account without a password is made for them; their role follows
+        ``role`` at every sign-in, since the vouching system's configuration decides it.
+        """
+        for _attempt in range(2):
+            try:
+                with self.database.transaction() as session:
+                    user = self._external_account(session, provider, subject, name, role)
+                    account = user.to_dict()
+                break
+            except IntegrityError:
+                # Another request made the same account first; the next pass finds it.
+                continue
+        else:
+            raise ServiceUnavailableError("the account is being made; try again", retry_after_s=1)
+        self.log.info("signed in %s user %s as account %s", provider, subject, account["id"])
+        issued = self.signer.issue(account["id"])
+        return {"access_token": issued.token, "token_type": "bearer", "user": account}
+
+    @staticmethod
+    def _external_account(
+        session: Session, provider: str, subject: str, name: str, role: str
+    ) -> User:
+        identity = session.get(ExternalIdentity, (provider, subject))
+        if identity is not None:
+            user = session.get_one(User, identity.user_id)
+            user.role = role
+            return user
+        local = re.sub(r"[^a-z0-9._-]+", "-", subject.lower()).strip(".-")[:48] or "user"
+        email = f"{local}@{provider}.invalid"
+        if session.scalar(select(User.id).where(User.email == email)) is not None:
+            email = f"{local}-{new_id()[:8]}@{provider}.invalid"
+        user = User(
+            email=email,
+            name=CONTROL_CHARACTERS.sub(" ", name).strip()[:MAX_NAME_LENGTH] or local,
+            role=role,
+            # Not a hash of anything: no password can sign this account in.
+            password_hash=UNUSABLE_HASH,
+        )
+        session.add(user)
+        session.flush()
+        session.add(ExternalIdentity(provider=provider, subject=subject, user_id=user.id))
+        session.flush()
+        return user
 
     def login(self, *, email: str, password: str, client_address: str) -> dict[str, Any]:
         """Return a new access token and the account, or refuse with 401 or 429."""

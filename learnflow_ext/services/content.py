@@ -20,6 +20,7 @@ from nbformat.validator import ValidationError as NotebookValidationError
 from ..errors import CourseContentError
 from ..models import DIFFICULTIES
 from .mastery import PARAMETERS, KnowledgeTracing
+from .notebooks import lesson_notebook_json
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MODULE_NOTEBOOK = "index.ipynb"
@@ -36,6 +37,8 @@ class LessonContent:
     order: int
     content: str
     source_path: str
+    #: The notebook as nbformat JSON without outputs, as students open it.
+    notebook: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,7 @@ def _load_item(
             order=_integer(facts, "order"),
             content=notebook_as_markdown(notebook),
             source_path=relative,
+            notebook=lesson_notebook_json(notebook),
         )
         module.lessons.append(lesson)
     elif kind == "exercise":

@@ -15,6 +15,7 @@ from ..errors import NotFoundError
 from ..models import DIFFICULTIES, Exercise, Lesson, Module
 from .content import ID_PATTERN, Course, ModuleContent, test_function_names
 from .mastery import KnowledgeTracing
+from .notebooks import exercise_notebook, lesson_notebook
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,16 @@ class CourseService:
         with self.database.transaction() as session:
             lesson = self.active_lesson(session, lesson_id)
             return {**lesson.to_dict(), "module_id": lesson.module_id}
+
+    def lesson_notebook(self, lesson_id: str) -> dict[str, Any]:
+        """Return a lesson's notebook, to open in a student's workspace."""
+        with self.database.transaction() as session:
+            return lesson_notebook(self.active_lesson(session, lesson_id))
+
+    def exercise_notebook(self, exercise_id: str) -> dict[str, Any]:
+        """Return an exercise's notebook: its prompt and starter code only."""
+        with self.database.transaction() as session:
+            return exercise_notebook(self.active_exercise(session, exercise_id))
 
     def exercises_by_topic(self, topic: str, difficulty: str | None) -> list[dict[str, Any]]:
         """Return the exercises practising ``topic``, optionally of one difficulty only."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import nbformat
 import pytest
 from sqlalchemy import select
 
@@ -302,3 +304,57 @@ async def test_topic_whose_exercises_all_left_the_course_is_not_listed(
     reply = await api.get("/topics")
 
     assert "loops" not in [entry["topic"] for entry in reply.json()]
+
+
+# -- GET /exercises/{exercise_id}/notebook ------------------------------------------------------
+
+
+async def test_exercise_notebook_holds_the_prompt_and_the_starter_code_only(
+    api: ApiClient, learnflow: Any
+) -> None:
+    for exercise in all_stored_exercises(learnflow):
+        reply = await api.get(f"/exercises/{exercise.id}/notebook")
+
+        assert reply.status == 200
+        notebook = nbformat.reads(reply.body.decode(), as_version=4)
+        nbformat.validate(notebook)
+        cells = [(c.cell_type, c.metadata["learnflow"]["role"], c.source) for c in notebook.cells]
+        assert cells == [
+            ("markdown", "prompt", exercise.prompt),
+            ("code", "starter", exercise.starter_code),
+        ]
+
+
+async def test_exercise_notebook_names_the_exercise_in_its_metadata(
+    api: ApiClient, learnflow: Any
+) -> None:
+    exercise = all_stored_exercises(learnflow)[0]
+
+    notebook = (await api.get(f"/exercises/{exercise.id}/notebook")).json()
+
+    facts = notebook["metadata"]["learnflow"]
+    assert facts == {
+        "kind": "exercise",
+        "id": exercise.id,
+        "module_id": exercise.module_id,
+        "title": exercise.title,
+        "topic": exercise.topic,
+        "difficulty": exercise.difficulty,
+    }
+
+
+async def test_exercise_notebook_never_shows_hidden_tests_or_solution(
+    api: ApiClient, learnflow: Any
+) -> None:
+    for exercise in all_stored_exercises(learnflow):
+        served = (await api.get(f"/exercises/{exercise.id}/notebook")).body.decode()
+
+        for name in hidden_test_names(exercise.tests_code):
+            assert name not in served, f"{exercise.id} shows its hidden test {name}"
+        assert json.dumps(exercise.solution_code)[1:-1] not in served, exercise.id
+
+
+async def test_exercise_notebook_of_an_unknown_exercise_is_404(api: ApiClient) -> None:
+    reply = await api.get("/exercises/no-such-exercise/notebook")
+
+    assert_error(reply, 404)

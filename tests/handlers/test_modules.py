@@ -107,6 +107,45 @@ async def test_lesson_content_closes_every_code_fence(api: ApiClient) -> None:
             assert '"cell_type"' not in lesson["content"]
 
 
+# -- GET /lessons/{lesson_id}/notebook ----------------------------------------------------------
+
+
+async def test_lesson_notebook_is_a_valid_notebook_with_the_lessons_cells(
+    api: ApiClient, learnflow: Any
+) -> None:
+    for lesson_id, code_cells in lesson_code_cells(learnflow).items():
+        reply = await api.get(f"/lessons/{lesson_id}/notebook")
+
+        assert reply.status == 200
+        notebook = nbformat.reads(reply.body.decode(), as_version=4)
+        nbformat.validate(notebook)
+        served = [c.source.strip("\n") for c in notebook.cells if c.cell_type == "code"]
+        assert [source for source in served if source.strip()] == code_cells, lesson_id
+
+
+async def test_lesson_notebook_names_its_lesson_and_module_and_has_no_outputs(
+    api: ApiClient, learnflow: Any
+) -> None:
+    with learnflow.database.transaction() as session:
+        lessons = session.execute(select(Lesson.id, Lesson.module_id)).all()
+
+    for lesson_id, module_id in lessons:
+        notebook = (await api.get(f"/lessons/{lesson_id}/notebook")).json()
+
+        facts = notebook["metadata"]["learnflow"]
+        assert (facts["kind"], facts["id"], facts["module_id"]) == ("lesson", lesson_id, module_id)
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "code":
+                assert (cell["outputs"], cell["execution_count"]) == ([], None)
+
+
+@pytest.mark.parametrize("lesson_id", ["no-such-lesson", "UPPER", "a" * 65])
+async def test_lesson_notebook_of_an_unknown_lesson_is_404(api: ApiClient, lesson_id: str) -> None:
+    reply = await api.get(f"/lessons/{lesson_id}/notebook")
+
+    assert_error(reply, 404)
+
+
 # -- GET /modules/{module_id} -------------------------------------------------------------------
 
 
