@@ -1,0 +1,143 @@
+import {
+  currentNotebook,
+  currentNotebookModel,
+  documentTab,
+  expect,
+  expectCurrentNotebook,
+  expectSignedInAs,
+  JUPYTER_USER,
+  openCoursePanel,
+  openLab,
+  replaceCellText,
+  test
+} from './helpers';
+
+const MODULE = 'values-and-variables';
+
+test('opening a module shows its lessons and progress', async ({
+  page,
+  steps
+}) => {
+  await openLab(page, 'module');
+  await expectSignedInAs(page, JUPYTER_USER);
+  const panel = await openCoursePanel(page);
+
+  const module = panel.locator(
+    '[data-testid="learnflow-module"][data-module-id="conditionals"]'
+  );
+  const lessons = module.getByTestId('learnflow-open-lesson');
+  await expect(lessons.first()).toBeHidden();
+  await steps.shot(page, 'module closed');
+
+  await module.locator('summary').click();
+  await expect(lessons).toHaveCount(3);
+  await expect(lessons).toHaveText([
+    'Comparisons and booleans',
+    'if, elif and else',
+    'Combining conditions'
+  ]);
+  await expect(lessons.first()).toBeVisible();
+  const progress = module.getByRole('progressbar');
+  await expect(progress).toBeVisible();
+  await expect(progress).toHaveAttribute('aria-valuenow', '0');
+  await expect(module.getByText(/^Mastery \d+%$/)).toBeVisible();
+  await steps.shot(page, 'module open with its lessons and progress');
+
+  // Completing a lesson moves the module's progress bar.
+  await module
+    .locator(
+      '[data-testid="learnflow-complete-lesson"][data-lesson-id="comparisons-and-booleans"]'
+    )
+    .click();
+  await expect
+    .poll(async () => Number(await progress.getAttribute('aria-valuenow')))
+    .toBeGreaterThan(0);
+  await steps.shot(page, 'progress after completing a lesson');
+});
+
+test('opening a lesson copies its notebook into the workspace and opens it', async ({
+  page,
+  steps,
+  api
+}) => {
+  const path = `learnflow/${MODULE}/numbers-and-arithmetic.ipynb`;
+  expect(await api.workspaceFile(path)).toBeNull();
+
+  await openLab(page, 'open-lesson');
+  await expectSignedInAs(page, JUPYTER_USER);
+  const panel = await openCoursePanel(page);
+  await steps.shot(page, 'before opening the lesson');
+
+  await panel
+    .locator(
+      '[data-testid="learnflow-open-lesson"][data-lesson-id="numbers-and-arithmetic"]'
+    )
+    .click();
+  await expectCurrentNotebook(page, path);
+  await expect(
+    currentNotebook(page).getByTestId('learnflow-toolbar-complete')
+  ).toBeVisible();
+  await steps.shot(page, 'lesson notebook opened');
+
+  const file = await api.workspaceFile(path);
+  expect(file?.type).toBe('notebook');
+  expect(file.content.metadata.learnflow).toMatchObject({
+    kind: 'lesson',
+    id: 'numbers-and-arithmetic'
+  });
+  expect(file.content.cells.length).toBeGreaterThan(1);
+});
+
+test('opening a lesson a second time keeps the edits made to it', async ({
+  page,
+  steps,
+  api
+}) => {
+  const path = `learnflow/${MODULE}/strings-and-variables.ipynb`;
+  const open = async () => {
+    const panel = await openCoursePanel(page);
+    await panel
+      .locator(
+        '[data-testid="learnflow-open-lesson"][data-lesson-id="strings-and-variables"]'
+      )
+      .click();
+    await expectCurrentNotebook(page, path);
+  };
+
+  await openLab(page, 'reopen-lesson');
+  await expectSignedInAs(page, JUPYTER_USER);
+  await open();
+  await steps.shot(page, 'lesson opened');
+
+  // Edit the first code cell and save.
+  const edit = '# My own note, which must survive\nname = "Ada"\nprint(name)';
+  const cell = currentNotebook(page).locator('.jp-CodeCell').first();
+  await replaceCellText(cell, edit);
+  await expect(cell.locator('.cm-content')).toContainText('My own note');
+  await page.keyboard.press('ControlOrMeta+s');
+  await expect
+    .poll(async () => (await currentNotebookModel(page)).dirty)
+    .toBe(false);
+  await expect
+    .poll(async () => JSON.stringify((await api.workspaceFile(path))?.content))
+    .toContain('My own note, which must survive');
+  await steps.shot(page, 'lesson edited and saved');
+
+  // Close it, then open the lesson again from the Course panel.
+  const tab = documentTab(page, 'strings-and-variables.ipynb');
+  await tab.locator('.lm-TabBar-tabCloseIcon').click();
+  await expect(tab).toHaveCount(0);
+  await steps.shot(page, 'lesson closed');
+
+  await open();
+  const { cells } = await currentNotebookModel(page);
+  expect(cells).toContain(edit);
+  await expect(
+    currentNotebook(page).locator('.jp-CodeCell').first().locator('.cm-content')
+  ).toContainText('My own note, which must survive');
+  const saved = await api.workspaceFile(path);
+  expect(JSON.stringify(saved.content)).toContain(
+    'My own note, which must survive'
+  );
+  await steps.shot(page, 'reopened lesson still holds the edit');
+});
