@@ -360,7 +360,16 @@ class ChatService:
                     )
                 )
             else:
-                seq = seq_of(session, conversation_id, message_id)
+                try:
+                    seq = seq_of(session, conversation_id, message_id)
+                except NotFoundError as error:
+                    # The conversation exists; it is the body that names nothing.
+                    problem = FieldProblem("message_id", "no message with this id here")
+                    raise InvalidInputError(
+                        f"message_id: no message with id {message_id!r} in this conversation",
+                        problems=[problem],
+                        code="unknown_message",
+                    ) from error
             mark_read_up_to(session, caller["id"], conversation_id, seq)
             unread = unread_counts(session, caller["id"], [conversation_id])
         return {"conversation_id": conversation_id, "unread": unread.get(conversation_id, 0)}

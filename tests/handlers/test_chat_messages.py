@@ -538,11 +538,22 @@ async def test_mark_read_of_a_non_member_is_404(
 
 
 @SQLITE_ONLY
-async def test_mark_read_naming_an_unknown_message_is_404(api: ApiClient, student: Account) -> None:
+async def test_mark_read_naming_an_unknown_message_is_422_and_moves_nothing(
+    api: ApiClient, student: Account, other_student: Account
+) -> None:
     await posted(api, student, "hi")
+    await api.post(
+        "/chat/conversations/study-group/members",
+        {"members": [other_student.id]},
+        token=student.token,
+    )
+    await posted(api, student, "anyone there?")
 
     reply = await api.post(
-        "/chat/conversations/study-group/read", {"message_id": "nope"}, token=student.token
+        "/chat/conversations/study-group/read", {"message_id": "nope"}, token=other_student.token
     )
 
-    assert_error(reply, 404, "message_not_found")
+    body = assert_error(reply, 422, "unknown_message")
+    assert [problem["field"] for problem in body["details"]] == ["message_id"]
+    listed = (await api.get("/chat/conversations", token=other_student.token)).json()
+    assert listed[0]["unread"] == 2
