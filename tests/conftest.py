@@ -60,13 +60,20 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 
 
 def _drop_when_idle(connection: psycopg.Connection[Any], name: str) -> None:
-    for _attempt in range(100):
+    # Each DROP itself waits up to 5 s for the other sessions; stay well within the
+    # test's timeout, and say who is still there if they never leave.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             return
         except psycopg.errors.ObjectInUse:
             time.sleep(0.1)
-    connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    sessions = connection.execute(
+        "SELECT usename, backend_type, state, query FROM pg_stat_activity WHERE datname = %s",
+        (name,),
+    ).fetchall()
+    raise RuntimeError(f"test database {name} is still in use after 60 s: {sessions}")
 
 
 #: Runs a test on SQLite only, where the database makes no difference to what it checks.
