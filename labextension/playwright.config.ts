@@ -5,7 +5,8 @@
  *   jlpm test:e2e
  *
  * Environment:
- *   LEARNFLOW_E2E_JUPYTER   the `jupyter` to start (default: `jupyter` on PATH)
+ *   LEARNFLOW_E2E_JUPYTER   the `jupyter` to start (default: `jupyter` on PATH,
+ *                           serving the extension built in this checkout)
  *   LEARNFLOW_E2E_CHROMIUM  the browser (default: /usr/bin/chromium)
  *
  * Screenshots of every step, traces and the server's log go to

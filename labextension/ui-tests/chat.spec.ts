@@ -1,5 +1,3 @@
-import { Locator, Page } from '@playwright/test';
-
 import {
   expect,
   expectSignedInAs,
@@ -10,41 +8,13 @@ import {
   openChatPanel,
   openLab,
   registerWithForm,
+  send,
   signOut,
+  startConversation,
   test,
-  unique
+  unique,
+  waitForLab
 } from './helpers';
-
-/** Start a conversation from the Chat panel; it opens. */
-async function startConversation(
-  page: Page,
-  title: string,
-  members: string[],
-  tutor = false
-): Promise<Locator> {
-  const chat = await openChatPanel(page);
-  await expect(chat.getByTestId('learnflow-chat-status')).toHaveText(
-    'Connected'
-  );
-  await chat.getByTestId('learnflow-new-conversation-open').click();
-  const form = chat.getByTestId('learnflow-new-conversation');
-  await form.getByTestId('learnflow-new-conversation-title').fill(title);
-  await form
-    .getByTestId('learnflow-new-conversation-members')
-    .fill(members.join(', '));
-  await form.getByTestId('learnflow-new-conversation-tutor').setChecked(tutor);
-  await form.getByTestId('learnflow-new-conversation-submit').click();
-  await expect(chat.locator('.jp-LearnFlow-chat-title')).toHaveText(title);
-  await expect(chat.getByTestId('learnflow-composer')).toBeVisible();
-  return chat;
-}
-
-/** Type a message into the composer and send it with the button. */
-async function send(chat: Locator, text: string): Promise<void> {
-  await chat.getByTestId('learnflow-composer').fill(text);
-  await chat.getByTestId('learnflow-composer-send').click();
-  await expect(chat.getByTestId('learnflow-composer')).toHaveValue('');
-}
 
 test('a message sent in a conversation appears live for the other member', async ({
   browser,
@@ -140,7 +110,7 @@ test('a message with HTML shows as text and creates no element', async ({
 
   // Reloading renders it from the stored history, just as safely.
   await page.reload();
-  await page.waitForFunction(() => (window as any).jupyterapp?.started);
+  await waitForLab(page);
   const again = await openChatPanel(page);
   await again.getByTestId('learnflow-conversation').first().click();
   await expect(

@@ -3,11 +3,15 @@
  *
  * Everything the server writes lives in one fresh temporary directory: HOME,
  * the Jupyter config, data and runtime directories, the workspace (root_dir)
- * and the SQLite database. The teardown stops the server and every process
- * it started (kernels, sandboxes), then removes that directory. The server's
- * log is kept in `test-artifacts/ui/jupyter-server.log`.
+ * and the SQLite database. How the server was started, and its pid, go to
+ * a control file there (LEARNFLOW_E2E_CONTROL), from which a test may
+ * restart it (`server-control.ts`). The teardown stops the server running
+ * then and every process it started (kernels, sandboxes), then removes that
+ * directory. The servers' log is kept in `test-artifacts/ui/jupyter-server.log`.
+ *
+ * Unless LEARNFLOW_E2E_JUPYTER names another environment, the server serves
+ * the extension as `jlpm build` last built it from this checkout.
  */
-import { ChildProcess, spawn } from 'child_process';
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -16,9 +20,27 @@ import * as path from 'path';
 
 import type { FullConfig } from '@playwright/test';
 
+import {
+  descendants,
+  IServerControl,
+  kill,
+  readControl,
+  spawnServer,
+  stopServerTree,
+  waitUntilServing,
+  writeControl
+} from './server-control';
+
 const ARTIFACTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'ui');
-const STARTUP_TIMEOUT_MS = 120_000;
-const STOP_TIMEOUT_MS = 20_000;
+
+/** The extension as `jlpm build` last built it from this checkout. */
+const BUILT_EXTENSION = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  'learnflow_ext',
+  'labextension'
+);
 
 /** A TCP port that was free a moment ago. */
 function freePort(): Promise<number> {
@@ -31,69 +53,6 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(address.port));
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms));
-}
-
-function tail(file: string, lines = 40): string {
-  try {
-    return fs.readFileSync(file, 'utf-8').split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** The pids of every living descendant of `root` (Linux: read from /proc). */
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  let entries: string[] = [];
-  try {
-    entries = fs.readdirSync('/proc').filter(name => /^\d+$/.test(name));
-  } catch {
-    return [];
-  }
-  for (const entry of entries) {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf-8');
-      // The command name is in parentheses and may hold spaces.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(fields[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(entry));
-      children.set(ppid, list);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    for (const child of children.get(pid) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
 }
 
 /** Jupyter's settings that keep pop-ups (news, update checks) off the page. */
@@ -110,6 +69,21 @@ function writeUserSettings(configDir: string): void {
     path.join(dir, 'notification.jupyterlab-settings'),
     JSON.stringify({ checkForUpdates: false, fetchNews: 'false' })
   );
+}
+
+/**
+ * Serve the extension this checkout last built (`jlpm build` writes it to
+ * learnflow_ext/labextension) rather than the copy an editable install made
+ * of it when it was installed: Jupyter takes an extension from its data
+ * directory before the environment's.
+ */
+function serveBuiltExtension(dataDir: string): void {
+  if (!fs.existsSync(path.join(BUILT_EXTENSION, 'package.json'))) {
+    return;
+  }
+  const scope = path.join(dataDir, 'labextensions', '@learnflow');
+  fs.mkdirSync(scope, { recursive: true });
+  fs.symlinkSync(BUILT_EXTENSION, path.join(scope, 'labextension'), 'dir');
 }
 
 export default async function globalSetup(
@@ -143,7 +117,11 @@ export default async function globalSetup(
   const url = `http://127.0.0.1:${port}/`;
   const jupyter = process.env.LEARNFLOW_E2E_JUPYTER || 'jupyter';
   const logFile = path.join(ARTIFACTS, 'jupyter-server.log');
-  const log = fs.openSync(logFile, 'w');
+  // Every server of the run appends to it, restarted ones too.
+  fs.writeFileSync(logFile, '');
+  if (!process.env.LEARNFLOW_E2E_JUPYTER) {
+    serveBuiltExtension(dirs.data);
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -182,12 +160,16 @@ export default async function globalSetup(
     '--LearnFlow.password_hash_parallelism=1'
   ];
 
-  const server: ChildProcess = spawn(jupyter, args, {
+  const launch: Omit<IServerControl, 'pid'> = {
+    command: jupyter,
+    args,
     cwd: dirs.root,
     env,
-    stdio: ['ignore', log, log],
-    detached: true
-  });
+    logFile,
+    url,
+    token
+  };
+  const server = spawnServer(launch);
   let exited: string | null = null;
   server.on('exit', (code, signal) => {
     exited = `exited with ${signal ?? code}`;
@@ -195,7 +177,18 @@ export default async function globalSetup(
   server.on('error', error => {
     exited = `could not start: ${error.message}`;
   });
-  const pid = server.pid;
+  // Tests may restart the server: the control file names the one running.
+  const control = path.join(tmp, 'server-control.json');
+  if (server.pid !== undefined) {
+    writeControl(control, { ...launch, pid: server.pid });
+  }
+  const currentPid = (): number | undefined => {
+    try {
+      return readControl(control).pid;
+    } catch {
+      return server.pid;
+    }
+  };
 
   let stopped = false;
   const cleanUpNow = () => {
@@ -204,6 +197,7 @@ export default async function globalSetup(
       return;
     }
     stopped = true;
+    const pid = currentPid();
     if (pid !== undefined) {
       for (const child of descendants(pid)) {
         kill(child, 'SIGKILL');
@@ -220,47 +214,18 @@ export default async function globalSetup(
     }
     stopped = true;
     process.off('exit', cleanUpNow);
+    const pid = currentPid();
     if (pid !== undefined) {
-      // Remember the whole tree now: sandboxes may leave the process group.
-      const tree = descendants(pid);
-      kill(pid, 'SIGTERM');
-      const deadline = Date.now() + STOP_TIMEOUT_MS;
-      while (alive(pid) && Date.now() < deadline) {
-        await sleep(200);
-      }
-      for (const child of [...tree, ...descendants(pid)]) {
-        kill(child, 'SIGKILL');
-      }
-      kill(-pid, 'SIGKILL');
-      kill(pid, 'SIGKILL');
+      await stopServerTree(pid);
     }
-    fs.closeSync(log);
     fs.rmSync(tmp, { recursive: true, force: true });
   };
 
-  // Ready when Jupyter answers and LearnFlow serves the course.
-  const started = Date.now();
-  for (;;) {
-    if (exited) {
-      await teardown();
-      throw new Error(`jupyter lab ${exited}:\n${tail(logFile)}`);
-    }
-    if (Date.now() - started > STARTUP_TIMEOUT_MS) {
-      await teardown();
-      throw new Error(`jupyter lab did not start in time:\n${tail(logFile)}`);
-    }
-    try {
-      const status = await fetch(`${url}api/status`, {
-        headers: { Authorization: `token ${token}` }
-      });
-      const modules = await fetch(`${url}learnflow/api/modules`);
-      if (status.ok && modules.ok && ((await modules.json()) as []).length) {
-        break;
-      }
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(250);
+  try {
+    await waitUntilServing(launch, () => exited);
+  } catch (error) {
+    await teardown();
+    throw error;
   }
 
   // Without the extension every scenario would time out: say why at once.
@@ -278,5 +243,6 @@ export default async function globalSetup(
   process.env.LEARNFLOW_E2E_TOKEN = token;
   process.env.LEARNFLOW_E2E_INVITE_CODE = inviteCode;
   process.env.LEARNFLOW_E2E_ROOT_DIR = dirs.root;
+  process.env.LEARNFLOW_E2E_CONTROL = control;
   return teardown;
 }

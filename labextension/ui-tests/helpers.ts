@@ -166,6 +166,26 @@ export class Api {
     return response.json();
   }
 
+  /** The conversations of the account a bearer token signs in. */
+  async conversations(token: string): Promise<any[]> {
+    const response = await this._context.get(
+      `${server.apiUrl}/chat/conversations`,
+      { headers: { Authorization: `Bearer ${token}` } }
+    );
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return response.json();
+  }
+
+  /** Post a chat message with a bearer token; returns the stored message. */
+  async postMessage(token: string, conversationId: string, message: string) {
+    const response = await this._context.post(`${server.apiUrl}/chat/message`, {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { conversation_id: conversationId, message }
+    });
+    expect(response.ok(), await response.text()).toBeTruthy();
+    return response.json();
+  }
+
   /** A workspace file through Jupyter's Contents API, or `null` if absent. */
   async workspaceFile(filePath: string): Promise<any | null> {
     const response = await this._context.get(
@@ -180,6 +200,29 @@ export class Api {
   }
 
   private _context: APIRequestContext;
+}
+
+/**
+ * Replace the user's LearnFlow settings, which JupyterLab reads when the
+ * page loads; `{}` restores the defaults. (A request context of its own:
+ * Jupyter's cookies would make the LearnFlow API ask for an XSRF token.)
+ */
+export async function setLearnFlowSettings(
+  settings: Record<string, unknown>
+): Promise<void> {
+  const context = await request.newContext();
+  try {
+    const response = await context.put(
+      `${server.url}lab/api/settings/@learnflow/labextension:plugin`,
+      {
+        headers: { Authorization: `token ${server.token}` },
+        data: { raw: JSON.stringify(settings) }
+      }
+    );
+    expect(response.ok(), await response.text()).toBeTruthy();
+  } finally {
+    await context.dispose();
+  }
 }
 
 export interface IAccount {
@@ -225,6 +268,14 @@ export async function openLab(page: Page, workspace: string): Promise<void> {
   await page.goto(
     `${server.url}lab/workspaces/${slug(workspace)}?token=${server.token}`
   );
+  await waitForLab(page);
+}
+
+/**
+ * Wait until the page's JupyterLab has started and restored its layout, so
+ * that a panel it reopens does not close again under a click.
+ */
+export async function waitForLab(page: Page): Promise<void> {
   await page.waitForFunction(() => (window as any).jupyterapp?.started, null, {
     timeout: 60_000
   });
@@ -356,6 +407,63 @@ export async function replaceCellText(cell: Locator, text: string) {
   await page.keyboard.press('ControlOrMeta+a');
   // One input, like a paste: no auto-indent or bracket closing on the way.
   await page.keyboard.insertText(text);
+}
+
+/** Start a conversation from the Chat panel; it opens. */
+export async function startConversation(
+  page: Page,
+  title: string,
+  members: string[],
+  tutor = false
+): Promise<Locator> {
+  const chat = await openChatPanel(page);
+  await expect(chat.getByTestId('learnflow-chat-status')).toHaveText(
+    'Connected'
+  );
+  await chat.getByTestId('learnflow-new-conversation-open').click();
+  const form = chat.getByTestId('learnflow-new-conversation');
+  await form.getByTestId('learnflow-new-conversation-title').fill(title);
+  await form
+    .getByTestId('learnflow-new-conversation-members')
+    .fill(members.join(', '));
+  await form.getByTestId('learnflow-new-conversation-tutor').setChecked(tutor);
+  await form.getByTestId('learnflow-new-conversation-submit').click();
+  await expect(chat.locator('.jp-LearnFlow-chat-title')).toHaveText(title);
+  await expect(chat.getByTestId('learnflow-composer')).toBeVisible();
+  return chat;
+}
+
+/** Type a message into the composer and send it with the button. */
+export async function send(chat: Locator, text: string): Promise<void> {
+  await chat.getByTestId('learnflow-composer').fill(text);
+  await chat.getByTestId('learnflow-composer-send').click();
+  await expect(chat.getByTestId('learnflow-composer')).toHaveValue('');
+}
+
+/**
+ * Let a page's chat WebSocket through to the server, except while held:
+ * then each attempt to connect closes at once, as if the server were still
+ * down. Set up before the page loads.
+ */
+export async function holdableChatSocket(
+  page: Page
+): Promise<{ hold(): void; release(): void }> {
+  let held = false;
+  await page.routeWebSocket(/\/learnflow\/api\/chat\/ws/, socket => {
+    if (held) {
+      void socket.close({ code: 1011, reason: 'held by the test' });
+    } else {
+      socket.connectToServer();
+    }
+  });
+  return {
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+    }
+  };
 }
 
 /** Fail the test if the page ever opens an alert, confirm or prompt. */

@@ -1,3 +1,5 @@
+import { Page } from '@playwright/test';
+
 import {
   currentNotebook,
   currentNotebookModel,
@@ -13,6 +15,55 @@ import {
 } from './helpers';
 
 const MODULE = 'values-and-variables';
+
+/**
+ * Record, from now on, whether any frame the browser draws shows a tab's
+ * modified marker (●); the returned function stops and reads the record.
+ */
+async function recordDirtyFrames(
+  page: Page,
+  fileName: string
+): Promise<() => Promise<boolean>> {
+  await page.evaluate(name => {
+    const record = { dirty: false, stop: false };
+    const look = () => {
+      const tabs = document.querySelectorAll(
+        '#jp-main-dock-panel .lm-TabBar-tab.jp-mod-dirty'
+      );
+      if ([...tabs].some(tab => tab.textContent?.includes(name))) {
+        record.dirty = true;
+      }
+      if (!record.stop) {
+        requestAnimationFrame(look);
+      }
+    };
+    requestAnimationFrame(look);
+    (window as any).learnflowDirtyFrames = record;
+  }, fileName);
+  return () =>
+    page.evaluate(() => {
+      const record = (window as any).learnflowDirtyFrames;
+      record.stop = true;
+      return record.dirty as boolean;
+    });
+}
+
+/** The current notebook's kernel metadata, once its kernel has sent its info. */
+async function kernelMetadata(page: Page) {
+  const read = () =>
+    page.evaluate(() => {
+      const model = (window as any).jupyterapp.shell.currentWidget.context
+        .model;
+      return {
+        kernelspec: model.getMetadata('kernelspec'),
+        language_info: model.getMetadata('language_info')
+      };
+    });
+  await expect
+    .poll(async () => (await read()).language_info?.version)
+    .toBeTruthy();
+  return read();
+}
 
 test('opening a module shows its lessons and progress', async ({
   page,
@@ -140,4 +191,36 @@ test('opening a lesson a second time keeps the edits made to it', async ({
     'My own note, which must survive'
   );
   await steps.shot(page, 'reopened lesson still holds the edit');
+});
+
+test('a freshly opened lesson notebook shows no unsaved changes', async ({
+  page,
+  steps,
+  api
+}) => {
+  const fileName = 'types-and-conversion.ipynb';
+  const path = `learnflow/${MODULE}/${fileName}`;
+  expect(await api.workspaceFile(path)).toBeNull();
+  await openLab(page, 'fresh-lesson');
+  await expectSignedInAs(page, JUPYTER_USER);
+  const panel = await openCoursePanel(page);
+
+  await panel
+    .locator(
+      '[data-testid="learnflow-open-lesson"][data-lesson-id="types-and-conversion"]'
+    )
+    .click();
+  await expectCurrentNotebook(page, path);
+  const dirtyFrames = await recordDirtyFrames(page, fileName);
+  // The kernel starts and JupyterLab writes its spec and info in the model.
+  const kernel = await kernelMetadata(page);
+
+  expect((await currentNotebookModel(page)).dirty).toBe(false);
+  await expect(documentTab(page, fileName)).not.toHaveClass(/jp-mod-dirty/);
+  expect(await dirtyFrames()).toBe(false);
+  // The file already holds what JupyterLab wrote from the kernel.
+  await expect
+    .poll(async () => (await api.workspaceFile(path))?.content.metadata)
+    .toMatchObject(kernel);
+  await steps.shot(page, 'lesson notebook opened without the modified marker');
 });

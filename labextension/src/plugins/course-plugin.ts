@@ -13,6 +13,7 @@ import { ILearnFlowMetadata, INotebookJSON } from '../api/types';
 import { CommandIDs } from '../commands';
 import { courseIcon } from '../icons';
 import { CourseModel } from '../models/course-model';
+import { KernelMetadataSaveExtension } from '../notebook/kernel-metadata-save';
 import { LearnFlowToolbarExtension } from '../notebook/learnflow-toolbar';
 import { learnFlowMetadata, submissionCode } from '../notebook/submission-code';
 import { ILearnFlowClient, ILearnFlowCourse } from '../tokens';
@@ -135,6 +136,11 @@ export const coursePlugin: JupyterFrontEndPlugin<CourseModel> = {
     app.docRegistry.addWidgetExtension(
       'Notebook',
       new LearnFlowToolbarExtension(commands)
+    );
+    // A course notebook the student has not changed opens, and stays, clean.
+    app.docRegistry.addWidgetExtension(
+      'Notebook',
+      new KernelMetadataSaveExtension()
     );
     for (const command of [
       CommandIDs.openCourse,
