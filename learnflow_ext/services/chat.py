@@ -54,7 +54,7 @@ from .chat_store import (
     tutor_enabled,
     unread_counts,
 )
-from .tutor import TUTOR_NAME, Tutor
+from .tutor import HISTORY_TURNS, TUTOR_NAME, Tutor
 
 TUTOR_MENTION = re.compile(r"(?<![\w@])@tutor\b", re.IGNORECASE)
 
@@ -413,7 +413,7 @@ class ChatService:
                 .outerjoin(User, ChatMessage.sender_id == User.id)
                 .where(ChatMessage.conversation_id == conversation_id)
                 .order_by(ChatMessage.seq.desc())
-                .limit(9)
+                .limit(HISTORY_TURNS + 1)
             ).all()
         # The newest message is the question itself, which the tutor is given apart.
         return [

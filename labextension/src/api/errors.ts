@@ -49,7 +49,7 @@ export class LearnFlowApiError extends Error {
 
   /** Wrap a network failure, where no response came back at all. */
   static fromNetworkError(reason: unknown): LearnFlowApiError {
-    const detail = reason instanceof Error ? reason.message : String(reason);
+    const detail = messageOf(reason);
     return new LearnFlowApiError({
       status: 0,
       code: 'network_error',
@@ -70,4 +70,9 @@ export namespace LearnFlowApiError {
     message: string;
     details?: IFieldProblem[];
   }
+}
+
+/** The message of anything thrown, for showing to the student. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,6 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import React, { useState } from 'react';
 
 import { LearnFlowClient } from '../api/client';
+import { messageOf } from '../api/errors';
 
 const FORM_CLASS = 'jp-LearnFlow-signIn';
 const FIELD_CLASS = 'jp-LearnFlow-field';
@@ -32,7 +33,7 @@ export function SignInForm(props: SignInForm.IProps): JSX.Element {
         await client.login(email, password);
       }
     } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
+      setError(messageOf(reason));
     } finally {
       setBusy(false);
     }

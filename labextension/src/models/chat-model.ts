@@ -2,6 +2,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ChatApi } from '../api/chat-api';
 import { LearnFlowClient } from '../api/client';
+import { messageOf } from '../api/errors';
 import { IChatMessage, IConversation } from '../api/types';
 import { ChatEvent } from '../chat/chat-events';
 import { ChatSocket } from '../chat/chat-socket';
@@ -272,7 +273,7 @@ export class ChatModel {
       await action();
       return true;
     } catch (error) {
-      this._error = error instanceof Error ? error.message : String(error);
+      this._error = messageOf(error);
       return false;
     } finally {
       this._changed.emit();

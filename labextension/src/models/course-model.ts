@@ -2,6 +2,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { LearnFlowClient } from '../api/client';
 import { CourseApi } from '../api/course-api';
+import { messageOf } from '../api/errors';
 import {
   IExercise,
   IModule,
@@ -153,7 +154,7 @@ export class CourseModel {
       await action();
       return true;
     } catch (error) {
-      this._error = error instanceof Error ? error.message : String(error);
+      this._error = messageOf(error);
       return false;
     } finally {
       this._busy -= 1;

@@ -3,6 +3,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
 import { CourseApi } from '../api/course-api';
+import { messageOf } from '../api/errors';
 import { IClassProgress } from '../api/types';
 import { ClassHeatmap } from '../components/class-heatmap';
 import { ExercisePassRates } from '../components/exercise-pass-rates';
@@ -27,7 +28,7 @@ function ClassView(props: ClassWidget.IOptions): JSX.Element {
       setProgress(figures);
       setTopics(courseTopics.map(t => t.topic));
     } catch (reason) {
-      setError(reason instanceof Error ? reason.message : String(reason));
+      setError(messageOf(reason));
     } finally {
       setLoading(false);
     }
