@@ -51,24 +51,23 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
         connection.execute(f'CREATE DATABASE "{name}"')
     yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
-        try:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except psycopg.errors.InsufficientPrivilege:
-            # A session of another role (autovacuum, say) is still on it, and this role
-            # may not end it: those sessions end on their own, so wait for them.
-            _drop_when_idle(connection, name)
+        _drop_when_idle(connection, name)
 
 
 def _drop_when_idle(connection: psycopg.Connection[Any], name: str) -> None:
-    # Each DROP itself waits up to 5 s for the other sessions; stay well within the
-    # test's timeout, and say who is still there if they never leave.
+    """Drop a test database, ending this role's sessions on it and waiting out others'.
+
+    A session of another role (autovacuum, say) makes the drop fail unless this role
+    may end it (pg_signal_backend, which .ci/run grants); such sessions end on their
+    own. Each attempt ends this role's own sessions again, such as a server's pool.
+    """
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             return
-        except psycopg.errors.ObjectInUse:
-            time.sleep(0.1)
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            time.sleep(0.2)
     sessions = connection.execute(
         "SELECT usename, backend_type, state, query FROM pg_stat_activity WHERE datname = %s",
         (name,),
