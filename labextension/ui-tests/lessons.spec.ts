@@ -211,6 +211,7 @@ test('a freshly opened lesson notebook shows no unsaved changes', async ({
     )
     .click();
   await expectCurrentNotebook(page, path);
+  const copied = await api.workspaceFile(path);
   const dirtyFrames = await recordDirtyFrames(page, fileName);
   // The kernel starts and JupyterLab writes its spec and info in the model.
   const kernel = await kernelMetadata(page);
@@ -218,9 +219,62 @@ test('a freshly opened lesson notebook shows no unsaved changes', async ({
   expect((await currentNotebookModel(page)).dirty).toBe(false);
   await expect(documentTab(page, fileName)).not.toHaveClass(/jp-mod-dirty/);
   expect(await dirtyFrames()).toBe(false);
-  // The file already holds what JupyterLab wrote from the kernel.
-  await expect
-    .poll(async () => (await api.workspaceFile(path))?.content.metadata)
-    .toMatchObject(kernel);
+  // Nothing was written: the student's first save stores the metadata.
+  const file = await api.workspaceFile(path);
+  expect(file.last_modified).toBe(copied.last_modified);
+  expect(file.content.metadata.language_info).not.toMatchObject(
+    kernel.language_info
+  );
   await steps.shot(page, 'lesson notebook opened without the modified marker');
+});
+
+test('an edit typed while the notebook is being saved stays marked unsaved', async ({
+  page,
+  steps,
+  api
+}) => {
+  const fileName = 'while-loops.ipynb';
+  const path = `learnflow/loops/${fileName}`;
+  await openLab(page, 'edit-during-save');
+  await expectSignedInAs(page, JUPYTER_USER);
+  const panel = await openCoursePanel(page);
+  const module = panel.locator(
+    '[data-testid="learnflow-module"][data-module-id="loops"]'
+  );
+  await module.locator('summary').click();
+  await module
+    .locator(
+      '[data-testid="learnflow-open-lesson"][data-lesson-id="while-loops"]'
+    )
+    .click();
+  await expectCurrentNotebook(page, path);
+  await kernelMetadata(page);
+
+  // Start a save and type into the first cell once JupyterLab has read the
+  // notebook for it, as a student typing through an autosave does.
+  const typed = '# typed while saving';
+  const dirtyAfterSave = await page.evaluate(async text => {
+    const context = (window as any).jupyterapp.shell.currentWidget.context;
+    const started = new Promise<void>(resolve => {
+      const onState = (_: unknown, state: string) => {
+        if (state === 'started') {
+          context.saveState.disconnect(onState);
+          resolve();
+        }
+      };
+      context.saveState.connect(onState);
+    });
+    const saving = context.save();
+    await started;
+    context.model.cells.get(0).sharedModel.setSource(text);
+    await saving;
+    await new Promise(resolve => setTimeout(resolve, 0));
+    return context.model.dirty as boolean;
+  }, typed);
+
+  expect(dirtyAfterSave).toBe(true);
+  await expect(documentTab(page, fileName)).toHaveClass(/jp-mod-dirty/);
+  const file = await api.workspaceFile(path);
+  expect(JSON.stringify(file.content)).not.toContain(typed);
+  await steps.shot(page, 'edit made during a save still marked unsaved');
 });

@@ -13,7 +13,7 @@ import { ILearnFlowMetadata, INotebookJSON } from '../api/types';
 import { CommandIDs } from '../commands';
 import { courseIcon } from '../icons';
 import { CourseModel } from '../models/course-model';
-import { KernelMetadataSaveExtension } from '../notebook/kernel-metadata-save';
+import { ModifiedStateExtension } from '../notebook/modified-state';
 import { LearnFlowToolbarExtension } from '../notebook/learnflow-toolbar';
 import { learnFlowMetadata, submissionCode } from '../notebook/submission-code';
 import { ILearnFlowClient, ILearnFlowCourse } from '../tokens';
@@ -137,10 +137,10 @@ export const coursePlugin: JupyterFrontEndPlugin<CourseModel> = {
       'Notebook',
       new LearnFlowToolbarExtension(commands)
     );
-    // A course notebook the student has not changed opens, and stays, clean.
+    // A course notebook shows as modified exactly when it holds unsaved work.
     app.docRegistry.addWidgetExtension(
       'Notebook',
-      new KernelMetadataSaveExtension()
+      new ModifiedStateExtension()
     );
     for (const command of [
       CommandIDs.openCourse,

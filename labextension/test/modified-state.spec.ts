@@ -1,10 +1,9 @@
-import { PromiseDelegate } from '@lumino/coreutils';
 import { Signal } from '@lumino/signaling';
 
 import {
-  KernelMetadataSaver,
+  ModifiedState,
   withoutKernelMetadata
-} from '../src/notebook/kernel-metadata-save';
+} from '../src/notebook/modified-state';
 
 const COURSE_METADATA = {
   kernelspec: { name: 'python3', display_name: 'Python 3' },
@@ -45,6 +44,12 @@ class FakeModel {
     this.dirty = true;
   }
 
+  /** Type into the cell as the student does: the model becomes dirty. */
+  type(source: string): void {
+    this.source = source;
+    this.dirty = true;
+  }
+
   toJSON() {
     return {
       cells: [{ cell_type: 'code', source: this.source }],
@@ -55,40 +60,45 @@ class FakeModel {
   private _dirty = false;
 }
 
-/** A document context whose kernel answers at once; it counts the saves. */
-class FakeContext implements KernelMetadataSaver.IContext {
+/**
+ * A document context that saves as JupyterLab's does: it signals the start,
+ * reads the model, waits for the server, marks the model clean, signals the
+ * file's change, then the end. `file` is what the last save stored.
+ */
+class FakeContext implements ModifiedState.IContext {
   constructor(metadata: Record<string, unknown> = COURSE_METADATA) {
     this.model = new FakeModel(metadata);
+    this.file = this.model.toJSON();
   }
 
   readonly model: FakeModel;
   readonly ready = Promise.resolve();
-  readonly isDisposed = false;
   readonly fileChanged = new Signal<this, unknown>(this);
-  readonly sessionContext = {
-    session: {
-      kernel: {
-        spec: Promise.resolve() as Promise<unknown>,
-        info: Promise.resolve() as Promise<unknown>
-      }
-    }
-  };
-  saves = 0;
+  readonly saveState = new Signal<this, string>(this);
+  file: unknown;
 
-  async save(): Promise<void> {
-    this.saves += 1;
+  /** Start a save; `server` resolves when the server has stored the file. */
+  async save(server: Promise<void> = Promise.resolve()): Promise<void> {
+    this.saveState.emit('started');
+    const content = this.model.toJSON();
+    await server;
+    this.file = content;
     this.model.dirty = false;
     this.fileChanged.emit({});
+    this.saveState.emit('completed');
   }
 }
 
-/** Let `context.ready` and the saver's setup run. */
-async function opened(context: FakeContext): Promise<KernelMetadataSaver> {
-  const saver = new KernelMetadataSaver(context);
+/** Let `context.ready` and the watcher's setup run. */
+async function opened(context: FakeContext): Promise<ModifiedState> {
+  const state = new ModifiedState(context);
   await context.ready;
   await Promise.resolve();
-  return saver;
+  return state;
 }
+
+/** Let the watcher's reaction to a dirty change run. */
+const settled = () => Promise.resolve().then(() => undefined);
 
 describe('withoutKernelMetadata', () => {
   it('ignores kernelspec and language_info but keeps other metadata', () => {
@@ -111,69 +121,77 @@ describe('withoutKernelMetadata', () => {
   });
 });
 
-describe('KernelMetadataSaver', () => {
+describe('ModifiedState', () => {
   it('keeps a course notebook clean when only the kernel metadata changes', async () => {
     const context = new FakeContext();
     await opened(context);
 
     context.model.setMetadata('kernelspec', KERNEL_SPEC);
-    await Promise.resolve();
-
-    expect(context.model.dirty).toBe(false);
-  });
-
-  it('saves the kernel metadata once the kernel has sent its spec and info', async () => {
-    const context = new FakeContext();
-    const info = new PromiseDelegate<unknown>();
-    context.sessionContext.session.kernel.info = info.promise;
-    const saver = await opened(context);
-    context.model.setMetadata('kernelspec', KERNEL_SPEC);
-    await Promise.resolve();
-    const savesBeforeInfo = context.saves;
-
     context.model.setMetadata('language_info', LANGUAGE_INFO);
-    info.resolve({});
-    await saver.settled;
+    await settled();
 
-    expect(savesBeforeInfo).toBe(0);
-    expect(context.saves).toBe(1);
     expect(context.model.dirty).toBe(false);
   });
 
-  it('leaves a notebook the student edited modified and unsaved', async () => {
+  it('leaves a notebook the student edited modified', async () => {
     const context = new FakeContext();
-    const saver = await opened(context);
+    await opened(context);
 
     context.model.source = 'print(2)';
     context.model.setMetadata('language_info', LANGUAGE_INFO);
-    await saver.settled;
+    await settled();
 
-    expect(context.saves).toBe(0);
     expect(context.model.dirty).toBe(true);
   });
 
   it('leaves a notebook that is no course notebook alone', async () => {
     const context = new FakeContext({ language_info: { name: 'python' } });
-    const saver = await opened(context);
+    await opened(context);
 
     context.model.setMetadata('language_info', LANGUAGE_INFO);
-    await saver.settled;
+    await settled();
 
-    expect(context.saves).toBe(0);
     expect(context.model.dirty).toBe(true);
   });
 
   it('compares with the content of the latest save', async () => {
     const context = new FakeContext();
-    const saver = await opened(context);
-    context.model.source = 'print(2)';
-    context.model.dirty = true;
+    await opened(context);
+    context.model.type('print(2)');
     await context.save();
 
     context.model.setMetadata('language_info', LANGUAGE_INFO);
-    await saver.settled;
+    await settled();
 
-    expect(context.saves).toBe(2);
     expect(context.model.dirty).toBe(false);
+  });
+
+  it('marks modified again a notebook edited while a save was in flight', async () => {
+    const context = new FakeContext();
+    await opened(context);
+    context.model.type('print(2)');
+    let serverStored!: () => void;
+    const saving = context.save(
+      new Promise(resolve => (serverStored = resolve))
+    );
+
+    context.model.type('print(3)');
+    serverStored();
+    await saving;
+    await settled();
+
+    expect(JSON.stringify(context.file)).toContain('print(2)');
+    expect(context.model.dirty).toBe(true);
+  });
+
+  it('stops watching once disposed', async () => {
+    const context = new FakeContext();
+    const state = await opened(context);
+    state.dispose();
+
+    context.model.setMetadata('language_info', LANGUAGE_INFO);
+    await settled();
+
+    expect(context.model.dirty).toBe(true);
   });
 });
