@@ -20,7 +20,7 @@ from .handlers.auth import (
     LogoutHandler,
     RegisterHandler,
 )
-from .handlers.base import NotFoundHandler
+from .handlers.base import NotFoundHandler, RemoteApiHandler
 from .handlers.chat import (
     ChatMessageHandler,
     ConversationCollectionHandler,
@@ -41,6 +41,7 @@ from .handlers.exercises import (
     TopicCollectionHandler,
     TopicExercisesHandler,
 )
+from .handlers.hub import HubCallbackHandler, HubLoginHandler, HubSignInHandler
 from .handlers.modules import (
     LessonHandler,
     LessonNotebookHandler,
@@ -61,6 +62,7 @@ from .services.chat_delivery import ChatBroker
 from .services.content import load_course
 from .services.courses import CourseService, IndexSummary
 from .services.execution import ExecutionService
+from .services.hub import HubSignIn, running_as_hub_service, running_in_hub_user_server
 from .services.kernels import KernelPool
 from .services.language_model import LanguageModel
 from .services.passwords import PasswordHasher
@@ -80,6 +82,8 @@ ROUTES: list[tuple[str, type]] = [
     ("/auth/register", RegisterHandler),
     ("/auth/login", LoginHandler),
     ("/auth/jupyter", JupyterSignInHandler),
+    ("/auth/hub", HubSignInHandler),
+    ("/auth/hub/login", HubLoginHandler),
     ("/auth/logout", LogoutHandler),
     ("/auth/me", CurrentUserHandler),
     ("/modules", ModuleCollectionHandler),
@@ -134,6 +138,9 @@ class LearnFlow(ExtensionApp):
     description = __doc__
     load_other_extensions = True
 
+    #: The JupyterHub sign-in, when this server runs as a hub service.
+    hub: HubSignIn | None = None
+
     course_dir = Unicode(
         help="""Directory of the course: one folder per module, lessons and exercises as
         notebooks (see docs/course-format.md). Defaults to the beginner Python course
@@ -153,10 +160,11 @@ class LearnFlow(ExtensionApp):
     ).tag(config=True)
 
     jwt_secret = Unicode(
-        help=f"""Secret that signs access tokens, at least {MIN_SECRET_BYTES} bytes. Leave
-        empty to have one generated on first start and kept, readable only by its owner,
-        in the Jupyter data directory. Set it explicitly when several LearnFlow servers
-        must accept each other's tokens.""",
+        help=f"""Secret that signs access tokens, at least {MIN_SECRET_BYTES} bytes. Defaults
+        to the LEARNFLOW_JWT_SECRET environment variable; if that is empty too, one is
+        generated on first start and kept, readable only by its owner, in the Jupyter
+        data directory. Set it when several LearnFlow servers must accept each other's
+        tokens.""",
     ).tag(config=True)
 
     token_lifetime_s = Int(
@@ -176,6 +184,29 @@ class LearnFlow(ExtensionApp):
         help="""Jupyter user names who are teachers when JupyterLab signs them in to
         LearnFlow (POST /auth/jupyter). On a server with one shared token or password,
         the Jupyter user is the account that runs the server.""",
+    ).tag(config=True)
+
+    hub_teacher_group = Unicode(
+        "learnflow-teachers",
+        help="""When LearnFlow runs as a JupyterHub service: members of this hub group are
+        teachers, as are hub admins. Everyone else the hub signs in is a student. Empty:
+        only hub admins are teachers.""",
+    ).tag(config=True)
+
+    hub_service_name = Unicode(
+        "learnflow",
+        help="""In a JupyterHub user's server: the name of the hub service that runs
+        LearnFlow for the class. JupyterLab then uses that service's API, at
+        {hub base URL}services/{name}/learnflow/api, and this server serves no LearnFlow
+        API of its own. Empty: this server serves its own, as outside a hub.""",
+    ).tag(config=True)
+
+    remote_api_url = Unicode(
+        help="""URL of the LearnFlow API that JupyterLab on this server uses instead of
+        one served here, such as /services/learnflow/learnflow/api. When set, this server
+        opens no database and starts no kernels. Defaults to the LEARNFLOW_API_URL
+        environment variable, else, in a JupyterHub user's server, to the API of the hub
+        service hub_service_name.""",
     ).tag(config=True)
 
     allowed_origins = List(
@@ -323,6 +354,10 @@ class LearnFlow(ExtensionApp):
         30.0, help="Seconds to wait for the language model before answering without it."
     ).tag(config=True)
 
+    @default("jwt_secret")
+    def _default_jwt_secret(self) -> str:
+        return os.environ.get("LEARNFLOW_JWT_SECRET", "")
+
     @default("tutor_llm_api_key")
     def _default_tutor_llm_api_key(self) -> str:
         return os.environ.get("LEARNFLOW_TUTOR_LLM_API_KEY", "")
@@ -336,6 +371,16 @@ class LearnFlow(ExtensionApp):
                 "https://api.openai.com/v1"
             )
         return url
+
+    @default("remote_api_url")
+    def _default_remote_api_url(self) -> str:
+        from_environment = os.environ.get("LEARNFLOW_API_URL")
+        if from_environment:
+            return from_environment
+        if running_in_hub_user_server() and self.hub_service_name:
+            hub_base_url = os.environ.get("JUPYTERHUB_BASE_URL", "/")
+            return f"{hub_base_url.rstrip('/')}/services/{self.hub_service_name}/{API_ROOT}"
+        return ""
 
     @default("course_dir")
     def _default_course_dir(self) -> str:
@@ -422,6 +467,9 @@ class LearnFlow(ExtensionApp):
 
     def initialize_settings(self) -> None:
         """Open the database, bring its schema up to date, and index the course."""
+        if self.remote_api_url:
+            self._use_remote_api()
+            return
         self.database = Database(self.database_url, pool_size=self.database_pool_size, log=self.log)
         self.log.info("database %s", self.database.display_url)
         self.database.upgrade_schema()
@@ -435,6 +483,7 @@ class LearnFlow(ExtensionApp):
             self.database, courses=self.courses, progress=self.progress, execution=self.execution
         )
         self.chat = self._chat_service()
+        self.hub = self._hub_sign_in()
         self._reloading = asyncio.Lock()
 
         summary = self.reload_course()
@@ -446,6 +495,28 @@ class LearnFlow(ExtensionApp):
             summary.exercises,
             summary.problems,
         )
+
+    def _use_remote_api(self) -> None:
+        """Point this server's JupyterLab at the API served elsewhere; serve none here."""
+        page_config = self.serverapp.web_app.settings.setdefault("page_config_data", {})
+        page_config["learnflowApiUrl"] = self.remote_api_url
+        if running_in_hub_user_server():
+            page_config["learnflowSignIn"] = "hub"
+        self.log.info(
+            "JupyterLab uses the LearnFlow API at %s; this server serves none itself",
+            self.remote_api_url,
+        )
+
+    def _hub_sign_in(self) -> HubSignIn | None:
+        if not running_as_hub_service():
+            return None
+        hub = HubSignIn(teacher_group=self.hub_teacher_group, log=self.log)
+        self.log.info(
+            "JupyterHub sign-in at %s (teachers: hub admins%s)",
+            hub.oauth.hub_host + hub.oauth.hub_prefix,
+            f" and group {self.hub_teacher_group!r}" if self.hub_teacher_group else "",
+        )
+        return hub
 
     def _execution_service(self) -> ExecutionService:
         protections = probe_protections()
@@ -587,18 +658,28 @@ class LearnFlow(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         """Serve every API route under ``{base_url}learnflow/api``, and JSON 404s below it."""
+        if self.remote_api_url:
+            self.handlers.append((f"/{API_ROOT}(?:/.*)?", RemoteApiHandler))
+            return
         routes = [*ROUTES, *SOCKET_ROUTES]
         self.handlers.extend((f"/{API_ROOT}{path}", handler) for path, handler in routes)
         self.handlers.append((f"/{API_ROOT}(?:/.*)?", NotFoundHandler))
+        if running_as_hub_service():
+            # Where JupyterHub sends the browser back after its sign-in.
+            self.handlers.append(("/oauth_callback", HubCallbackHandler))
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Start the warm kernels and chat delivery once the event loop runs."""
+        if self.remote_api_url:
+            return
         if self.execution.pool is not None:
             self.execution.pool.start()
         await self.chat.broker.start(self.chat.read_notice)
 
     async def stop_extension(self) -> None:
         """Shut down every kernel, stop chat delivery and close the database connections."""
+        if self.remote_api_url:
+            return
         await self.execution.shutdown()
         await self.chat.shutdown()
         self.database.close()

@@ -1,4 +1,4 @@
-"""The ``jupyter learnflow`` command: course validation, database upgrades, user accounts.
+"""The ``jupyter learnflow`` command: course validation, database upgrades, accounts, serving.
 
 Commands read the same configuration files as the server (``jupyter_server_config``
 and ``jupyter_learnflow_config``), so they act on the same database.
@@ -158,6 +158,10 @@ class LearnFlowCLI(LearnFlowCommand):
         "validate": (ValidateCommand, ValidateCommand.description),
         "db": (DatabaseCommand, DatabaseCommand.description),
         "user": (UserCommand, UserCommand.description),
+        "serve": (
+            "learnflow_ext.serve.LearnFlowServer",
+            "Serve LearnFlow alone, as a JupyterHub service or for external frontends.",
+        ),
     }
 
     def start(self) -> None:

@@ -216,6 +216,20 @@ def build_openapi(api_url: str) -> dict[str, Any]:
                     errors=(401, 403, 503),
                 )
             },
+            "/auth/hub": {
+                "get": _operation(
+                    "Sign in as the person JupyterHub signed in (LearnFlow as a hub service)",
+                    ok=(200, _ref(LoginOut), "An access token and the account."),
+                    errors=(401, 404, 503),
+                )
+            },
+            "/auth/hub/login": {
+                "get": _operation(
+                    "Start the sign-in through JupyterHub's OAuth (browsers; redirects to the hub)",
+                    ok=(302, None, "To the hub, which sends the browser back to /auth/hub."),
+                    errors=(404,),
+                )
+            },
             "/auth/logout": {
                 "post": _operation(
                     "Revoke the token this request is made with",

@@ -7,6 +7,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,15 +44,22 @@ def postgres_admin_url() -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def new_postgres_database(admin_url: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database; yield its URL, and drop it afterwards."""
+    name = f"learnflow_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        _drop_when_idle(connection, name)
+
+
 @pytest.fixture
 def postgres_url(postgres_admin_url: str) -> Iterator[str]:
     """URL of a new, empty PostgreSQL database, dropped after the test."""
-    name = f"learnflow_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(postgres_admin_url, autocommit=True) as connection:
-        _drop_when_idle(connection, name)
+    with new_postgres_database(postgres_admin_url) as url:
+        yield url
 
 
 def _drop_when_idle(connection: psycopg.Connection[Any], name: str) -> None:

@@ -157,6 +157,49 @@ describe('LearnFlowClient', () => {
     }
   );
 
+  it('signs in through the hub with an earlier hub sign-in', async () => {
+    const seen: string[] = [];
+    const client = makeClient(async url => {
+      seen.push(url);
+      return fakeResponse(200, { access_token: 'h1', user: ADA });
+    });
+
+    const user = await client.signInWithHub();
+
+    expect(user).toEqual(ADA);
+    expect(client.token).toBe('h1');
+    expect(seen).toEqual([`${API}/auth/hub`]);
+  });
+
+  it("goes through the hub's OAuth when there is no hub sign-in yet", async () => {
+    const seen: string[] = [];
+    const client = makeClient(async url => {
+      seen.push(url);
+      return url.endsWith('/auth/hub')
+        ? fakeResponse(401, { code: 'hub_sign_in_required', message: 'no' })
+        : fakeResponse(200, { access_token: 'h2', user: ADA });
+    });
+
+    const user = await client.signInWithHub();
+
+    expect(user).toEqual(ADA);
+    expect(client.token).toBe('h2');
+    expect(seen).toEqual([`${API}/auth/hub`, `${API}/auth/hub/login`]);
+  });
+
+  it('falls back to the form when the hub answers with a page', async () => {
+    const client = makeClient(async url =>
+      url.endsWith('/auth/hub')
+        ? fakeResponse(401, { code: 'hub_sign_in_required', message: 'no' })
+        : fakeResponse(200, '<html>Authorize access</html>')
+    );
+
+    const user = await client.signInWithHub();
+
+    expect(user).toBeNull();
+    expect(client.token).toBeNull();
+  });
+
   it('forgets the token on sign-out even when the server fails', async () => {
     const storage = new MemoryStorage();
     storage.setItem(`learnflow:token:${API}`, 't1');

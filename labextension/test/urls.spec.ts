@@ -10,6 +10,18 @@ describe('API URLs', () => {
     expect(resolveApiUrl('', '/user/ada/')).toBe('/user/ada/learnflow/api');
   });
 
+  it('uses the API the server names when the setting is empty', () => {
+    expect(
+      resolveApiUrl('', '/user/ada/', '/services/learnflow/learnflow/api')
+    ).toBe('/services/learnflow/learnflow/api');
+  });
+
+  it('prefers the setting to the API the server names', () => {
+    expect(resolveApiUrl('/mine/api', '/user/ada/', '/services/x/api')).toBe(
+      '/mine/api'
+    );
+  });
+
   it('keeps a configured URL without its trailing slash', () => {
     expect(resolveApiUrl(' https://lf.example.org/api/ ', '/')).toBe(
       'https://lf.example.org/api'

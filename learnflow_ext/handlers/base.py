@@ -284,3 +284,20 @@ class NotFoundHandler(LearnFlowHandler):
         raise NotFoundError(f"no API route {self.request.path!r}", code="route_not_found")
 
     post = put = patch = delete = head = get
+
+
+class RemoteApiHandler(LearnFlowHandler):
+    """Answer under the API root of a server whose JupyterLab uses an API served elsewhere."""
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        """Identify no one: there are no accounts here to check a token against."""
+
+    @allow_unauthenticated
+    def get(self, *args: Any) -> None:
+        raise NotFoundError(
+            f"this server serves no LearnFlow API; JupyterLab here uses "
+            f"{self.learnflow.remote_api_url}",
+            code="api_served_elsewhere",
+        )
+
+    post = put = patch = delete = head = get

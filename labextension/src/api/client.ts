@@ -137,6 +137,43 @@ export class LearnFlowClient {
     return login.user;
   }
 
+  /**
+   * Sign in as the person JupyterHub signed in, when the API is a hub service.
+   *
+   * Asks `GET /auth/hub` first: an earlier hub sign-in may still hold. Else
+   * `GET /auth/hub/login` goes through the hub's OAuth, whose redirects the
+   * browser follows on the same origin, and ends on `/auth/hub`'s answer.
+   * Returns `null` when the hub does not vouch for anyone, or asks the person
+   * something first (an HTML page instead of the token).
+   */
+  async signInWithHub(): Promise<IUser | null> {
+    for (const path of ['/auth/hub', '/auth/hub/login']) {
+      let response: Response;
+      try {
+        response = await this._fetch(joinUrl(this._apiUrl, path), {
+          method: 'GET',
+          credentials: 'same-origin',
+          headers: { Accept: 'application/json' }
+        });
+      } catch (reason) {
+        throw LearnFlowApiError.fromNetworkError(reason);
+      }
+      if (response.status === 401) {
+        continue;
+      }
+      if (!response.ok) {
+        throw await LearnFlowApiError.fromResponse(response);
+      }
+      const login = parseLogin(await response.text());
+      if (login === null) {
+        return null;
+      }
+      this._setSession(login.access_token, login.user);
+      return login.user;
+    }
+    return null;
+  }
+
   /** Sign in with an email and a password. */
   async login(email: string, password: string): Promise<IUser> {
     const login = await this.request<ILogin>('POST', '/auth/login', {
@@ -184,6 +221,16 @@ export class LearnFlowClient {
   private _tokens: TokenStore;
   private _user: IUser | null = null;
   private _userChanged = new Signal<this, IUser | null>(this);
+}
+
+/** The token answer in `text`, or `null` if it is something else (a hub page). */
+function parseLogin(text: string): ILogin | null {
+  try {
+    const login = JSON.parse(text) as ILogin;
+    return typeof login?.access_token === 'string' && login.user ? login : null;
+  } catch {
+    return null;
+  }
 }
 
 export namespace LearnFlowClient {

@@ -1,8 +1,17 @@
 /**
- * Resolve the API URL from the `apiUrl` setting: empty means this server.
+ * Resolve the API URL: the `apiUrl` setting, else the one the server names
+ * (a JupyterHub user's server names the hub's LearnFlow service), else this
+ * server's own.
  */
-export function resolveApiUrl(setting: string, jupyterBaseUrl: string): string {
-  const chosen = setting.trim() || joinUrl(jupyterBaseUrl, 'learnflow/api');
+export function resolveApiUrl(
+  setting: string,
+  jupyterBaseUrl: string,
+  serverChoice = ''
+): string {
+  const chosen =
+    setting.trim() ||
+    serverChoice.trim() ||
+    joinUrl(jupyterBaseUrl, 'learnflow/api');
   return chosen.replace(/\/+$/, '');
 }
 

@@ -40,15 +40,23 @@ export const sessionPlugin: JupyterFrontEndPlugin<LearnFlowClient> = {
       : null;
     const setting = (settings?.composite.apiUrl as string | undefined) ?? '';
     const autoSignIn = (settings?.composite.jupyterSignIn as boolean) ?? true;
-    const apiUrl = resolveApiUrl(setting, PageConfig.getBaseUrl());
+    // The server names the API it uses (PageConfig) when it serves none itself.
+    const apiUrl = resolveApiUrl(
+      setting,
+      PageConfig.getBaseUrl(),
+      PageConfig.getOption('learnflowApiUrl')
+    );
+    const viaHub =
+      !setting.trim() && PageConfig.getOption('learnflowSignIn') === 'hub';
     const serverSettings = ServerConnection.makeSettings();
     const sameOrigin = isSameOrigin(apiUrl, window.location.href);
 
     const client = new LearnFlowClient({
       apiUrl,
       extraHeaders: sameOrigin ? () => xsrfHeaders(document.cookie) : undefined,
+      // Jupyter's own credentials go only to this server's API, never to a hub service.
       jupyterRequest:
-        sameOrigin && autoSignIn
+        sameOrigin && autoSignIn && !viaHub
           ? (url, init) =>
               ServerConnection.makeRequest(url, init, serverSettings)
           : undefined
@@ -77,16 +85,22 @@ export const sessionPlugin: JupyterFrontEndPlugin<LearnFlowClient> = {
     });
     palette?.addItem({ command: CommandIDs.signOut, category: 'LearnFlow' });
 
-    void startSession(client);
+    void startSession(client, autoSignIn && viaHub);
     return client;
   }
 };
 
-/** Resume the stored session, else try Jupyter's; the form is the last resort. */
-async function startSession(client: LearnFlowClient): Promise<void> {
+/**
+ * Resume the stored session, else sign in as the person JupyterHub or Jupyter
+ * signed in; the form is the last resort.
+ */
+async function startSession(
+  client: LearnFlowClient,
+  viaHub: boolean
+): Promise<void> {
   try {
     if ((await client.restore()) === null) {
-      await client.signInWithJupyter();
+      await (viaHub ? client.signInWithHub() : client.signInWithJupyter());
     }
   } catch (error) {
     console.warn('LearnFlow could not sign in by itself', error);
