@@ -21,6 +21,8 @@ const CHROMIUM = process.env.LEARNFLOW_E2E_CHROMIUM || '/usr/bin/chromium';
 export default defineConfig({
   testDir: './ui-tests',
   testMatch: '**/*.spec.ts',
+  // The classroom tests need a JupyterHub: playwright.hub.config.ts runs them.
+  testIgnore: 'hub/**',
   globalSetup: require.resolve('./ui-tests/global-setup'),
   // One server, one database: the scenarios run one at a time.
   workers: 1,

@@ -30,6 +30,7 @@ from tests.live_server import free_port
 REPO = Path(__file__).resolve().parent.parent
 SNIPPET = REPO / "jupyter-config" / "jupyterhub_config.d" / "learnflow.py"
 PROXY = REPO / "labextension" / "node_modules" / ".bin" / "configurable-http-proxy"
+BUILT_EXTENSION = REPO / "learnflow_ext" / "labextension"
 PASSWORD = "hub-test-password"
 START_TIMEOUT_S = 90
 
@@ -56,7 +57,9 @@ c.JupyterHub.load_groups = {groups!r}
 
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{home}/users/{{username}}"
-c.Spawner.args = ["--allow-root"]
+c.Spawner.args = ["--allow-root", "--LabApp.expose_app_in_browser=True"]
+# Users' JupyterLab serves the extension built in this checkout.
+c.Spawner.environment = {{"JUPYTER_DATA_DIR": "{home}/user-data"}}
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = {start_timeout}
 c.Spawner.http_timeout = {start_timeout}
@@ -135,6 +138,9 @@ def running_hub(
         extra = SECOND_SERVICE.format(
             port=free_port(), names=passed, users=list(second_service_users)
         )
+    extensions = home / "user-data" / "labextensions" / "@learnflow"
+    extensions.mkdir(parents=True, exist_ok=True)
+    (extensions / "labextension").symlink_to(BUILT_EXTENSION, target_is_directory=True)
     config = home / "jupyterhub_config.py"
     config.write_text(
         TEST_CONFIG.format(

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import new_postgres_database
-from tests.hub import Hub, HubBrowser, running_hub
+from tests.hub import PASSWORD, Hub, HubBrowser, running_hub
+from tests.test_labextension import CHROMIUM, run_jlpm, tail
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -239,3 +241,21 @@ def test_a_users_server_serves_no_learnflow_api_of_its_own(hub: Hub) -> None:
 
     assert reply.status_code == 404
     assert reply.json()["code"] == "api_served_elsewhere"
+
+
+@pytest.mark.timeout(600)
+def test_students_and_a_teacher_use_learnflow_in_jupyterlab_through_the_hub(hub: Hub) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}; apt-get install chromium (.ci/run does)")
+    environment = {
+        "LEARNFLOW_E2E_HUB_URL": hub.url,
+        "LEARNFLOW_E2E_HUB_PASSWORD": PASSWORD,
+        "LEARNFLOW_E2E_HUB_ADMIN": ADMIN,
+    }
+
+    result = run_jlpm("test:e2e:hub", timeout=540, env=environment)
+
+    assert result.returncode == 0, (
+        f"jlpm test:e2e:hub failed (screenshots and traces are in test-artifacts/ui/):\n"
+        f"{tail(result.stdout)}\n--- hub log ---\n{hub.log.read_text()[-4000:]}"
+    )

@@ -21,15 +21,17 @@ CHROMIUM = os.environ.get("LEARNFLOW_E2E_CHROMIUM", "/usr/bin/chromium")
 TAIL_LINES = 120
 
 
-def _tail(output: str, lines: int = TAIL_LINES) -> str:
+def tail(output: str, lines: int = TAIL_LINES) -> str:
     return "\n".join(output.splitlines()[-lines:])
 
 
-def _jlpm(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    """Run jlpm in labextension/ with CI=true, its output and errors together."""
+def run_jlpm(
+    *args: str, timeout: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run jlpm in labextension/ with CI=true (and ``env``), its output and errors together."""
     jlpm = shutil.which("jlpm")
     assert jlpm, "jlpm is missing: it comes with JupyterLab (pip install -e '.[test]')"
-    env = {**os.environ, "CI": "true", "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"}
+    env = {**os.environ, "CI": "true", "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1", **(env or {})}
     return subprocess.run(
         [jlpm, *args],
         cwd=LABEXTENSION,
@@ -47,17 +49,17 @@ def _ensure_node_modules() -> None:
     bins = LABEXTENSION / "node_modules" / ".bin"
     if (bins / "jest").exists() and (bins / "playwright").exists():
         return
-    result = _jlpm("install", timeout=600)
-    assert result.returncode == 0, f"jlpm install failed:\n{_tail(result.stdout)}"
+    result = run_jlpm("install", timeout=600)
+    assert result.returncode == 0, f"jlpm install failed:\n{tail(result.stdout)}"
 
 
 @pytest.mark.timeout(600)
 def test_labextension_unit_tests_pass() -> None:
     _ensure_node_modules()
 
-    result = _jlpm("test", timeout=540)
+    result = run_jlpm("test", timeout=540)
 
-    assert result.returncode == 0, f"jlpm test failed:\n{_tail(result.stdout)}"
+    assert result.returncode == 0, f"jlpm test failed:\n{tail(result.stdout)}"
 
 
 @pytest.mark.timeout(900)
@@ -69,9 +71,9 @@ def test_labextension_end_to_end_tests_pass() -> None:
         )
     _ensure_node_modules()
 
-    result = _jlpm("test:e2e", timeout=840)
+    result = run_jlpm("test:e2e", timeout=840)
 
     assert result.returncode == 0, (
         f"jlpm test:e2e failed (screenshots, traces and the server log are in "
-        f"test-artifacts/ui/):\n{_tail(result.stdout)}"
+        f"test-artifacts/ui/):\n{tail(result.stdout)}"
     )
