@@ -10,6 +10,8 @@ service's URL prefix.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from typing import Any
@@ -71,6 +73,15 @@ class LearnFlowServer(ServerApp):
         if running_as_hub_service() and "JUPYTERHUB_SERVICE_URL" in os.environ:
             return urlsplit(os.environ["JUPYTERHUB_SERVICE_URL"]).port or 8888
         return int(os.environ.get("JUPYTER_PORT", 8888))
+
+    @default("cookie_secret")
+    def _default_cookie_secret(self) -> bytes:
+        # Processes sharing LEARNFLOW_JWT_SECRET accept each other's cookies too, so a
+        # hub sign-in that another replica started finishes on this one.
+        shared = os.environ.get("LEARNFLOW_JWT_SECRET", "")
+        if shared:
+            return hmac.new(shared.encode(), b"learnflow cookie secret", hashlib.sha256).digest()
+        return super()._default_cookie_secret()
 
     @default("allow_root")
     def _default_allow_root(self) -> bool:

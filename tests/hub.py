@@ -59,7 +59,11 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{home}/users/{{username}}"
 c.Spawner.args = ["--allow-root", "--LabApp.expose_app_in_browser=True"]
 # Users' JupyterLab serves the extension built in this checkout.
-c.Spawner.environment = {{"JUPYTER_DATA_DIR": "{home}/user-data"}}
+# ...and shows no news or update pop-ups over the panels.
+c.Spawner.environment = {{
+    "JUPYTER_DATA_DIR": "{home}/user-data",
+    "JUPYTERLAB_SETTINGS_DIR": "{home}/user-settings",
+}}
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = {start_timeout}
 c.Spawner.http_timeout = {start_timeout}
@@ -141,6 +145,11 @@ def running_hub(
     extensions = home / "user-data" / "labextensions" / "@learnflow"
     extensions.mkdir(parents=True, exist_ok=True)
     (extensions / "labextension").symlink_to(BUILT_EXTENSION, target_is_directory=True)
+    notifications = home / "user-settings" / "@jupyterlab" / "apputils-extension"
+    notifications.mkdir(parents=True, exist_ok=True)
+    (notifications / "notification.jupyterlab-settings").write_text(
+        json.dumps({"checkForUpdates": False, "fetchNews": "false"})
+    )
     config = home / "jupyterhub_config.py"
     config.write_text(
         TEST_CONFIG.format(

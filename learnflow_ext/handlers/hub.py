@@ -66,9 +66,15 @@ class HubCallbackHandler(HubHandler):
         )
         self.clear_cookie(STATE_COOKIE, path=hub.cookie_path)
 
-        hub_token = await hub.finish(
-            cookie_value=state_cookie, state=self.get_argument("state", ""), code=code
-        )
+        try:
+            hub_token = await hub.finish(
+                cookie_value=state_cookie, state=self.get_argument("state", ""), code=code
+            )
+        except AuthenticationError as error:
+            self.log.warning(
+                "refused JupyterHub sign-in from %s: %s", self.request.remote_ip, error.code
+            )
+            raise
 
         self.set_service_cookie(TOKEN_COOKIE, hub_token, expires_days=None)
         from ..app import API_ROOT

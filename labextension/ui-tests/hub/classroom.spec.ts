@@ -3,7 +3,10 @@ import { Browser, Page, test as base } from '@playwright/test';
 import {
   expect,
   expectSignedInAs,
+  openChatPanel,
   openCoursePanel,
+  send,
+  startConversation,
   Steps,
   waitForLab
 } from '../helpers';
@@ -98,4 +101,35 @@ test("a hub admin sees the class's students in the Class view", async ({
   }
   await expect(rows.filter({ hasText: hub.admin })).toHaveCount(0);
   await steps.shot(page, 'class view of the hub admin');
+});
+
+test('a chat message from one student reaches a classmate live through the hub', async ({
+  browser,
+  steps
+}) => {
+  const [ada, bo] = [newHubUser('ada'), newHubUser('bo')];
+  const boPage = await newStudent(browser, bo);
+  await expectSignedInAs(boPage, bo);
+  const boChat = await openChatPanel(boPage);
+  await expect(boChat.getByTestId('learnflow-chat-status')).toHaveText(
+    'Connected'
+  );
+  const adaPage = await newStudent(browser, ada);
+  await expectSignedInAs(adaPage, ada);
+
+  // Accounts made through the hub are addressed as name@jupyterhub.invalid.
+  const title = `Pair work ${ada}`;
+  const adaChat = await startConversation(adaPage, title, [
+    `${bo}@jupyterhub.invalid`
+  ]);
+  await send(adaChat, 'Shall we do the loops together?');
+  await steps.shot(adaPage, 'first student wrote through the hub');
+
+  const conversation = boChat.getByTestId('learnflow-conversation');
+  await expect(conversation).toContainText(title);
+  await conversation.click();
+  await expect(boChat.getByTestId('learnflow-message')).toContainText(
+    'Shall we do the loops together?'
+  );
+  await steps.shot(boPage, 'classmate received it live');
 });
