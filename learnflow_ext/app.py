@@ -62,8 +62,9 @@ from .services.chat_delivery import ChatBroker
 from .services.content import load_course
 from .services.courses import CourseService, IndexSummary
 from .services.execution import ExecutionService
+from .services.gateway import GatewayKernelPool
 from .services.hub import HubSignIn, running_as_hub_service, running_in_hub_user_server
-from .services.kernels import KernelPool
+from .services.kernels import KernelPool, SandboxKernelPool
 from .services.language_model import LanguageModel
 from .services.passwords import PasswordHasher
 from .services.progress import ProgressService
@@ -285,6 +286,32 @@ class LearnFlow(ExtensionApp):
         2, help="Runs one student may have running or waiting at once; beyond that, 429."
     ).tag(config=True)
 
+    gateway_url = Unicode(
+        "",
+        help="""URL of a Jupyter Enterprise Gateway that runs the students' kernels, such
+        as https://gateway.example.org:8888. Its host needs LearnFlow's kernel spec
+        (kernels/learnflow-python, installed with 'jupyter kernelspec install') and
+        bubblewrap: the kernels get the same sandbox and limits there. Empty: kernels run
+        on this machine.""",
+    ).tag(config=True)
+
+    gateway_auth_token = Unicode(
+        help="""Token sent to the gateway (its EG_AUTH_TOKEN). Defaults to the
+        LEARNFLOW_GATEWAY_AUTH_TOKEN environment variable; never logged.""",
+    ).tag(config=True)
+
+    gateway_kernel_name = Unicode(
+        "learnflow-python", help="Name of LearnFlow's kernel spec on the gateway."
+    ).tag(config=True)
+
+    gateway_validate_cert = Bool(
+        True, help="Check the gateway's TLS certificate (turn off only for a test gateway)."
+    ).tag(config=True)
+
+    gateway_request_timeout_s = Float(
+        60.0, help="Seconds to wait for the gateway to answer a request, such as starting a kernel."
+    ).tag(config=True)
+
     sandbox_uid_base = Int(
         900000,
         help="""When the server runs as root, each kernel runs as its own unprivileged uid
@@ -353,6 +380,20 @@ class LearnFlow(ExtensionApp):
     tutor_llm_timeout_s = Float(
         30.0, help="Seconds to wait for the language model before answering without it."
     ).tag(config=True)
+
+    @default("gateway_auth_token")
+    def _default_gateway_auth_token(self) -> str:
+        return os.environ.get("LEARNFLOW_GATEWAY_AUTH_TOKEN", "")
+
+    @validate("gateway_url")
+    def _check_gateway_url(self, proposal: dict[str, Any]) -> str:
+        url = proposal["value"]
+        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
+            raise TraitError(
+                f"LearnFlow.gateway_url: {url!r} is not an http(s) URL such as "
+                "https://gateway.example.org:8888"
+            )
+        return url
 
     @default("jwt_secret")
     def _default_jwt_secret(self) -> str:
@@ -510,7 +551,13 @@ class LearnFlow(ExtensionApp):
     def _hub_sign_in(self) -> HubSignIn | None:
         if not running_as_hub_service():
             return None
-        hub = HubSignIn(teacher_group=self.hub_teacher_group, log=self.log)
+        try:
+            hub = HubSignIn(teacher_group=self.hub_teacher_group, log=self.log)
+        except ImportError as error:
+            raise RuntimeError(
+                "LearnFlow runs as a JupyterHub service, but the jupyterhub package is "
+                "missing for the sign-in through the hub: pip install 'learnflow[hub]'"
+            ) from error
         self.log.info(
             "JupyterHub sign-in at %s (teachers: hub admins%s)",
             hub.oauth.hub_host + hub.oauth.hub_prefix,
@@ -518,7 +565,20 @@ class LearnFlow(ExtensionApp):
         )
         return hub
 
+    def _run_limits(self) -> dict[str, Any]:
+        """What one run may use, enforced inside each kernel."""
+        return {
+            "wall_time_s": self.wall_time_limit_s,
+            "cpu_time_s": self.cpu_time_limit_s,
+            "memory_mb": self.memory_limit_mb,
+            "max_processes": self.max_processes,
+            "max_file_size_mb": self.max_file_size_mb,
+            "max_output_bytes": self.max_output_bytes,
+        }
+
     def _execution_service(self) -> ExecutionService:
+        if self.gateway_url:
+            return self._service_for(self._gateway_pool(), refusal="")
         protections = probe_protections()
         allowed = protections.sufficient or self.allow_unsandboxed_execution
         if allowed and not protections.sufficient and protections.separate_uids:
@@ -531,16 +591,9 @@ class LearnFlow(ExtensionApp):
                 allowed = False
         pool, refusal = None, ""
         if allowed:
-            pool = KernelPool(
+            pool = SandboxKernelPool(
                 protections=protections,
-                limits={
-                    "wall_time_s": self.wall_time_limit_s,
-                    "cpu_time_s": self.cpu_time_limit_s,
-                    "memory_mb": self.memory_limit_mb,
-                    "max_processes": self.max_processes,
-                    "max_file_size_mb": self.max_file_size_mb,
-                    "max_output_bytes": self.max_output_bytes,
-                },
+                limits=self._run_limits(),
                 warm_size=self.execution_warm_kernels,
                 max_kernels=self.execution_max_kernels,
                 idle_timeout_s=self.execution_idle_timeout_s,
@@ -564,6 +617,31 @@ class LearnFlow(ExtensionApp):
         else:
             refusal = "code execution is disabled: " + "; ".join(protections.problems)
             self.log.warning("%s", refusal)
+        return self._service_for(pool, refusal=refusal)
+
+    def _gateway_pool(self) -> GatewayKernelPool:
+        self.log.info(
+            "code execution: kernels %r on the Enterprise Gateway at %s; "
+            "%d warm kernels, at most %d",
+            self.gateway_kernel_name,
+            self.gateway_url,
+            self.execution_warm_kernels,
+            self.execution_max_kernels,
+        )
+        return GatewayKernelPool(
+            url=self.gateway_url,
+            auth_token=self.gateway_auth_token,
+            kernel_name=self.gateway_kernel_name,
+            validate_cert=self.gateway_validate_cert,
+            request_timeout_s=self.gateway_request_timeout_s,
+            limits=self._run_limits(),
+            warm_size=self.execution_warm_kernels,
+            max_kernels=self.execution_max_kernels,
+            idle_timeout_s=self.execution_idle_timeout_s,
+            log=self.log,
+        )
+
+    def _service_for(self, pool: KernelPool | None, *, refusal: str) -> ExecutionService:
         return ExecutionService(
             pool,
             refusal=refusal,

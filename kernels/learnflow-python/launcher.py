@@ -2,7 +2,9 @@
 
 Runs outside the sandbox, with the server's rights. The server describes the
 sandbox in the LEARNFLOW_SANDBOX environment variable (JSON, see ``policy.py``);
-nothing else of the server's environment reaches the kernel.
+nothing else of the server's environment reaches the kernel. Started by Jupyter
+Enterprise Gateway instead, without that variable, it hands over to
+``gateway_host.py``, which describes the sandbox itself.
 """
 
 from __future__ import annotations
@@ -120,6 +122,12 @@ def bwrap_command(policy: SandboxPolicy, connection_file: str) -> list[str]:
 def main() -> None:
     if sys.argv[1:2] != ["-f"] or len(sys.argv) != 3:
         sys.exit("usage: launcher.py -f CONNECTION_FILE")
+    if "LEARNFLOW_SANDBOX" not in os.environ:
+        # Started by Jupyter Enterprise Gateway rather than by a LearnFlow server.
+        import gateway_host
+
+        gateway_host.main(sys.argv[2])
+        return
     policy = SandboxPolicy.from_json(os.environ["LEARNFLOW_SANDBOX"])
 
     # The kernel reads its connection file from its socket directory, the only host

@@ -104,37 +104,33 @@ class KernelPool:
     """Pre-started kernels, and the kernel each active user is running on.
 
     A kernel is never shared: it belongs to one user from their first run until it
-    has been idle for ``idle_timeout_s`` or is replaced after a crash.
+    has been idle for ``idle_timeout_s`` or is replaced after a crash. Subclasses say
+    where kernels run: ``SandboxKernelPool`` here, ``GatewayKernelPool`` on a gateway.
     """
 
     def __init__(
-        self,
-        *,
-        protections: Protections,
-        limits: dict[str, Any],
-        warm_size: int,
-        max_kernels: int,
-        idle_timeout_s: float,
-        uid_base: int,
-        log: logging.Logger,
+        self, *, warm_size: int, max_kernels: int, idle_timeout_s: float, log: logging.Logger
     ) -> None:
-        self.protections = protections
-        self.limits = limits
         self.warm_size = warm_size
         self.max_kernels = max_kernels
         self.idle_timeout_s = idle_timeout_s
         self.log = log
-        self._policy = load_kernel_module("policy")
-        self._specs = KernelSpecManager(kernel_dirs=[str(bundled_kernels_dir())])
-        self._root = tempfile.mkdtemp(prefix="learnflow-kernels-")
-        # Kernels running under their own uids must reach their directory below this one.
-        os.chmod(self._root, 0o711)  # noqa: S103 - traverse only; nobody may list or write
-        self._free_uids = list(range(uid_base, uid_base + max_kernels))
-        self._warm: list[SandboxedKernel] = []
-        self._assigned: dict[str, SandboxedKernel] = {}
+        self._warm: list[Any] = []
+        self._assigned: dict[str, Any] = {}
         self._starting = 0
         self._lock = asyncio.Lock()
         self._refill_task: asyncio.Task[None] | None = None
+
+    async def _start_kernel(self) -> Any:
+        """Start one kernel and return it once it answers."""
+        raise NotImplementedError
+
+    async def _retire(self, kernel: Any) -> None:
+        """Shut ``kernel`` down and give back what it held."""
+        raise NotImplementedError
+
+    async def _close(self) -> None:
+        """Release what the pool itself holds, once every kernel is retired."""
 
     @property
     def size(self) -> int:
@@ -144,7 +140,7 @@ class KernelPool:
         """Begin filling the warm pool in the background."""
         self._schedule_refill()
 
-    async def kernel_for(self, user_id: str) -> SandboxedKernel:
+    async def kernel_for(self, user_id: str) -> Any:
         """Return the user's own kernel, giving them a warm one (or a new one) if needed."""
         async with self._lock:
             kernel = self._assigned.get(user_id)
@@ -156,7 +152,7 @@ class KernelPool:
         self._schedule_refill()
         return kernel
 
-    async def discard(self, kernel: SandboxedKernel) -> None:
+    async def discard(self, kernel: Any) -> None:
         """Shut down a kernel that crashed or misbehaved; its user gets a fresh one next time."""
         async with self._lock:
             if kernel.user_id is not None and self._assigned.get(kernel.user_id) is kernel:
@@ -174,11 +170,9 @@ class KernelPool:
         self._warm.clear()
         self._assigned.clear()
         await asyncio.gather(*(self._retire(kernel) for kernel in kernels))
-        if self.protections.cgroups is not None:
-            self.protections.cgroups.close()
-        shutil.rmtree(self._root, ignore_errors=True)
+        await self._close()
 
-    async def _take_kernel(self) -> SandboxedKernel:
+    async def _take_kernel(self) -> Any:
         if self._warm:
             return self._warm.pop()
         await self._cull_idle(force_one=self.size >= self.max_kernels)
@@ -212,6 +206,47 @@ class KernelPool:
             assert kernel.user_id is not None
             del self._assigned[kernel.user_id]
             await self._retire(kernel)
+
+    def _schedule_refill(self) -> None:
+        if self._refill_task is None or self._refill_task.done():
+            self._refill_task = asyncio.get_running_loop().create_task(self._refill())
+
+    async def _refill(self) -> None:
+        while len(self._warm) + self._starting < self.warm_size and self.size < self.max_kernels:
+            try:
+                kernel = await self._start_kernel()
+            except Exception:
+                self.log.exception("could not start a sandboxed kernel")
+                await asyncio.sleep(5)
+                continue
+            self._warm.append(kernel)
+
+
+class SandboxKernelPool(KernelPool):
+    """Kernels on this machine, each in its own sandbox (see kernels/learnflow-python)."""
+
+    def __init__(
+        self,
+        *,
+        protections: Protections,
+        limits: dict[str, Any],
+        warm_size: int,
+        max_kernels: int,
+        idle_timeout_s: float,
+        uid_base: int,
+        log: logging.Logger,
+    ) -> None:
+        super().__init__(
+            warm_size=warm_size, max_kernels=max_kernels, idle_timeout_s=idle_timeout_s, log=log
+        )
+        self.protections = protections
+        self.limits = limits
+        self._policy = load_kernel_module("policy")
+        self._specs = KernelSpecManager(kernel_dirs=[str(bundled_kernels_dir())])
+        self._root = tempfile.mkdtemp(prefix="learnflow-kernels-")
+        # Kernels running under their own uids must reach their directory below this one.
+        os.chmod(self._root, 0o711)  # noqa: S103 - traverse only; nobody may list or write
+        self._free_uids = list(range(uid_base, uid_base + max_kernels))
 
     async def _retire(self, kernel: SandboxedKernel) -> None:
         await kernel.shutdown()
@@ -264,16 +299,7 @@ class KernelPool:
             self._starting -= 1
         return kernel
 
-    def _schedule_refill(self) -> None:
-        if self._refill_task is None or self._refill_task.done():
-            self._refill_task = asyncio.get_running_loop().create_task(self._refill())
-
-    async def _refill(self) -> None:
-        while len(self._warm) + self._starting < self.warm_size and self.size < self.max_kernels:
-            try:
-                kernel = await self._start_kernel()
-            except Exception:
-                self.log.exception("could not start a sandboxed kernel")
-                await asyncio.sleep(5)
-                continue
-            self._warm.append(kernel)
+    async def _close(self) -> None:
+        if self.protections.cgroups is not None:
+            self.protections.cgroups.close()
+        shutil.rmtree(self._root, ignore_errors=True)
