@@ -76,6 +76,11 @@ from .services.tokens import MIN_SECRET_BYTES, TokenSigner, load_or_create_secre
 from .services.tutor import Tutor
 
 API_ROOT = "learnflow/api"
+#: What the error for a wrong URL setting shows as an example.
+EXAMPLE_URLS = {
+    "tutor_llm_url": "https://api.openai.com/v1",
+    "gateway_url": "https://gateway.example.org:8888",
+}
 ID = r"(?P<{}>[^/]+)"
 
 #: Every API route, relative to ``{base_url}learnflow/api``.
@@ -385,16 +390,6 @@ class LearnFlow(ExtensionApp):
     def _default_gateway_auth_token(self) -> str:
         return os.environ.get("LEARNFLOW_GATEWAY_AUTH_TOKEN", "")
 
-    @validate("gateway_url")
-    def _check_gateway_url(self, proposal: dict[str, Any]) -> str:
-        url = proposal["value"]
-        if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
-            raise TraitError(
-                f"LearnFlow.gateway_url: {url!r} is not an http(s) URL such as "
-                "https://gateway.example.org:8888"
-            )
-        return url
-
     @default("jwt_secret")
     def _default_jwt_secret(self) -> str:
         return os.environ.get("LEARNFLOW_JWT_SECRET", "")
@@ -403,14 +398,12 @@ class LearnFlow(ExtensionApp):
     def _default_tutor_llm_api_key(self) -> str:
         return os.environ.get("LEARNFLOW_TUTOR_LLM_API_KEY", "")
 
-    @validate("tutor_llm_url")
-    def _check_tutor_llm_url(self, proposal: dict[str, Any]) -> str:
-        url = proposal["value"]
+    @validate("tutor_llm_url", "gateway_url")
+    def _check_http_url(self, proposal: dict[str, Any]) -> str:
+        url, name = proposal["value"], proposal["trait"].name
         if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc):
-            raise TraitError(
-                f"LearnFlow.tutor_llm_url: {url!r} is not an http(s) URL such as "
-                "https://api.openai.com/v1"
-            )
+            example = EXAMPLE_URLS[name]
+            raise TraitError(f"LearnFlow.{name}: {url!r} is not an http(s) URL such as {example}")
         return url
 
     @default("remote_api_url")

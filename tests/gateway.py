@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_SPEC = REPO / "kernels" / "learnflow-python"
@@ -87,12 +87,7 @@ def running_gateway(home: Path) -> Iterator[Gateway]:
         _wait_until_serving(gateway, process)
         yield gateway
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_until_serving(gateway: Gateway, process: subprocess.Popen[bytes]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from tests.live_server import free_port
+from tests.live_server import free_port, stop
 
 REPO = Path(__file__).resolve().parent.parent
 SNIPPET = REPO / "jupyter-config" / "jupyterhub_config.d" / "learnflow.py"
@@ -193,12 +193,7 @@ def running_hub(
             _wait_until_serving(f"{hub.api_root(service)}/modules", process, log_path)
         yield hub
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

@@ -18,17 +18,14 @@ import pytest
 from tests.conftest import SQLITE_ONLY, Account, ApiClient, assert_error
 from tests.gateway import Gateway, gateway_kernels, running_gateway
 from tests.handlers.test_execution import post_code, run_code
-from tests.handlers.test_execution_isolation import SECRET_NAMES, TRY_TO_CONNECT, TRY_TO_READ
+from tests.handlers.test_execution_isolation import (
+    LIMITS,
+    SECRET_NAMES,
+    TRY_TO_CONNECT,
+    TRY_TO_READ,
+)
 
 pytestmark = [SQLITE_ONLY, pytest.mark.timeout(300)]
-
-WALL_S = 3
-LIMITS = {
-    "wall_time_limit_s": WALL_S,
-    "cpu_time_limit_s": 2,
-    "memory_limit_mb": 128,
-    "max_processes": 32,
-}
 
 
 @pytest.fixture(scope="module")

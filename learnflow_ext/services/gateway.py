@@ -23,7 +23,7 @@ from jupyter_client.session import Session
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from .kernels import KernelDiedError, KernelPool, RunResult
+from .kernels import KernelDiedError, KernelPool, RunResult, execute_request, run_result
 
 #: Seconds a new kernel may take to answer its first request.
 READY_TIMEOUT_S = 60
@@ -44,7 +44,10 @@ class GatewayKernel:
     async def connect(self) -> None:
         """Open the kernel's WebSocket and wait until the kernel answers."""
         self.socket = await websocket_connect(
-            self.pool.request(f"/api/kernels/{self.kernel_id}/channels", websocket=True)
+            self.pool.request(
+                f"/api/kernels/{self.kernel_id}/channels?session_id={self.session.session}",
+                websocket=True,
+            )
         )
         reply = await self._request("kernel_info_request", {}, {}, READY_TIMEOUT_S)
         if reply["msg_type"] != "kernel_info_reply":
@@ -54,22 +57,9 @@ class GatewayKernel:
         self, code: str, timeout_s: float, grading: dict[str, Any] | None = None
     ) -> RunResult:
         """Run ``code``, graded if ``grading`` gives hidden tests; raise if the kernel hangs."""
-        content = {
-            "code": code,
-            "silent": True,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
-        metadata = {"learnflow": grading} if grading is not None else {}
+        content, metadata = execute_request(code, grading)
         reply = await self._request("execute_request", content, metadata, timeout_s)
-        outcome = reply["content"].get("learnflow")
-        if outcome is None:
-            raise KernelDiedError("the kernel answered without a LearnFlow outcome")
-        return RunResult(
-            outcome["status"], outcome["stdout"], outcome["stderr"], outcome.get("tests")
-        )
+        return run_result(reply["content"])
 
     async def _request(
         self, msg_type: str, content: dict[str, Any], metadata: dict[str, Any], timeout_s: float

@@ -42,6 +42,30 @@ class KernelDiedError(Exception):
     """The kernel process ended, or stopped answering, while running a cell."""
 
 
+def execute_request(
+    code: str, grading: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The content and metadata of the execute request for one run of a LearnFlow kernel."""
+    # Silent: the outcome comes in the execute reply, so the kernel publishes no output.
+    content = {
+        "code": code,
+        "silent": True,
+        "store_history": False,
+        "user_expressions": {},
+        "allow_stdin": False,
+        "stop_on_error": True,
+    }
+    return content, ({"learnflow": grading} if grading is not None else {})
+
+
+def run_result(reply_content: dict[str, Any]) -> RunResult:
+    """The outcome a LearnFlow kernel put in its execute reply."""
+    outcome = reply_content.get("learnflow")
+    if outcome is None:
+        raise KernelDiedError("the kernel answered without a LearnFlow outcome")
+    return RunResult(outcome["status"], outcome["stdout"], outcome["stderr"], outcome.get("tests"))
+
+
 class SandboxedKernel:
     """One kernel in its own sandbox, serving one user at a time."""
 
@@ -62,16 +86,7 @@ class SandboxedKernel:
         self, code: str, timeout_s: float, grading: dict[str, Any] | None = None
     ) -> RunResult:
         """Run ``code``, graded if ``grading`` gives hidden tests; raise if the kernel hangs."""
-        # Silent: the outcome comes in the execute reply, so the kernel publishes no output.
-        content = {
-            "code": code,
-            "silent": True,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
-        metadata = {"learnflow": grading} if grading is not None else {}
+        content, metadata = execute_request(code, grading)
         request = self.client.session.msg("execute_request", content, metadata=metadata)
         self.client.shell_channel.send(request)
         msg_id = request["header"]["msg_id"]
@@ -85,12 +100,7 @@ class SandboxedKernel:
                 continue
             if reply["parent_header"].get("msg_id") != msg_id:
                 continue
-            outcome = reply["content"].get("learnflow")
-            if outcome is None:
-                raise KernelDiedError("the kernel answered without a LearnFlow outcome")
-            return RunResult(
-                outcome["status"], outcome["stdout"], outcome["stderr"], outcome.get("tests")
-            )
+            return run_result(reply["content"])
         raise KernelDiedError("the kernel did not answer in time")
 
     async def shutdown(self) -> None:
