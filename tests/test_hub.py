@@ -98,6 +98,34 @@ def test_signing_in_again_through_the_hub_gives_the_same_account(hub: Hub) -> No
     assert again["access_token"] != ""
 
 
+def test_signing_out_of_the_hub_ends_the_sign_in_to_learnflow_through_it(hub: Hub) -> None:
+    alice = person(hub)
+
+    alice.session.get(f"{hub.url}/hub/logout", timeout=30)
+    reply = alice.session.get(f"{hub.api_root()}/auth/hub", timeout=30)
+
+    assert reply.status_code == 401
+    assert reply.json()["code"] == "hub_sign_in_expired"
+
+
+def test_a_hub_sign_in_left_in_the_browser_by_someone_else_is_not_used(hub: Hub) -> None:
+    shared = person(hub)
+    # Alice's hub session ends without a sign-out (its cookies expire, say): her
+    # hub token for LearnFlow stays valid, and LearnFlow's cookie holding it stays.
+    for cookie in [c for c in shared.session.cookies if c.path.startswith("/hub")]:
+        shared.session.cookies.clear(cookie.domain, cookie.path, cookie.name)
+    bob = HubBrowser(hub, f"student-{uuid.uuid4().hex[:6]}")
+    bob.session = shared.session
+    bob.sign_in_to_hub()
+
+    left = bob.session.get(f"{hub.api_root()}/auth/hub", params={"user": bob.name}, timeout=30)
+    login = bob.sign_in_to_learnflow()
+
+    assert left.status_code == 401
+    assert left.json()["code"] == "hub_sign_in_required"
+    assert login["user"]["name"] == bob.name
+
+
 def test_learnflow_without_a_hub_sign_in_answers_401_in_json(hub: Hub) -> None:
     reply = requests.get(f"{hub.api_root()}/auth/hub", timeout=30)
 
@@ -230,6 +258,7 @@ def test_a_users_jupyterlab_is_pointed_at_the_service(hub: Hub) -> None:
     assert page_config is not None, lab.text[:2000]
     assert page_config.group(1) == "/services/learnflow/learnflow/api"
     assert '"learnflowSignIn": "hub"' in lab.text
+    assert f'"hubUser": "{alice.name}"' in lab.text
 
 
 def test_a_users_server_serves_no_learnflow_api_of_its_own(hub: Hub) -> None:

@@ -187,6 +187,33 @@ describe('LearnFlowClient', () => {
     expect(seen).toEqual([`${API}/auth/hub`, `${API}/auth/hub/login`]);
   });
 
+  it('names the hub user when it asks for an earlier hub sign-in', async () => {
+    const seen: string[] = [];
+    const client = makeClient(async url => {
+      seen.push(url);
+      return fakeResponse(200, { access_token: 'h3', user: ADA });
+    });
+
+    await client.signInWithHub('ada lovelace');
+
+    expect(seen).toEqual([`${API}/auth/hub?user=ada%20lovelace`]);
+  });
+
+  it('keeps the token under its own key when given one', async () => {
+    const storage = new MemoryStorage();
+    const client = new LearnFlowClient({
+      apiUrl: API,
+      fetch: async () => fakeResponse(200, { access_token: 'h4', user: ADA }),
+      tokenStore: new TokenStore(storage),
+      tokenKey: `${API}#ada`
+    });
+
+    await client.signInWithHub('ada');
+
+    expect(storage.getItem(`learnflow:token:${API}#ada`)).toBe('h4');
+    expect(storage.getItem(`learnflow:token:${API}`)).toBeNull();
+  });
+
   it('falls back to the form when the hub answers with a page', async () => {
     const client = makeClient(async url =>
       url.endsWith('/auth/hub')

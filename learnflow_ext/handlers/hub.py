@@ -86,7 +86,8 @@ class HubSignInHandler(HubHandler):
     """Answer with a LearnFlow token for the person JupyterHub vouches for.
 
     Only the service's own cookie counts, set by the callback above; a hub token in
-    a header is never looked at, and a bearer token must be LearnFlow's own.
+    a header is never looked at, and a bearer token must be LearnFlow's own. With
+    ``?user=NAME``, a cookie of another hub user is cleared and counts as none.
     """
 
     @allow_unauthenticated
@@ -102,6 +103,13 @@ class HubSignInHandler(HubHandler):
 
         try:
             person = await hub.person(hub_token.decode())
+            expected = self.get_argument("user", "")
+            if expected and person.name != expected:
+                raise AuthenticationError(
+                    f"the browser's JupyterHub sign-in is not {expected!r}'s: open "
+                    f"{self.request.path}/login",
+                    code="hub_sign_in_required",
+                )
         except AuthenticationError:
             self.clear_cookie(TOKEN_COOKIE, path=hub.cookie_path)
             raise

@@ -10,7 +10,9 @@ the browser. The sign-in goes:
    the state, trades the code for the person's hub token, and keeps that token in
    a signed, HTTP-only cookie of the service's own path.
 3. ``GET …/auth/hub`` asks the hub who holds that token and answers with a
-   LearnFlow access token for their account, as ``POST /auth/login`` does.
+   LearnFlow access token for their account, as ``POST /auth/login`` does. With
+   ``?user=NAME`` (JupyterLab sends the hub user whose server it runs on), a cookie
+   of someone else, left by an earlier person in the same browser, counts as none.
 
 Hub tokens stay on the server: the browser never sees one, only cookies carry
 one, and no LearnFlow route takes one in a header. A LearnFlow token is signed by
@@ -36,8 +38,6 @@ TOKEN_COOKIE = "learnflow-hub-token"  # noqa: S105 - a cookie name, not a secret
 STATE_COOKIE = "learnflow-hub-oauth-state"
 #: How long a sign-in may take between leaving for the hub and coming back.
 STATE_MAX_AGE_S = 600
-#: How long the hub's answer about a token is trusted before it is asked again.
-USER_CACHE_S = 60
 
 
 def running_as_hub_service() -> bool:
@@ -65,7 +65,7 @@ class HubSignIn:
         # Imported here: jupyterhub is only needed where LearnFlow runs under a hub.
         from jupyterhub.services.auth import HubOAuth
 
-        self.oauth = HubOAuth(cache_max_age=USER_CACHE_S)
+        self.oauth = HubOAuth()
         self.teacher_group = teacher_group
         self.log = log
 
@@ -114,7 +114,8 @@ class HubSignIn:
     async def person(self, hub_token: str) -> HubPerson:
         """Return who holds ``hub_token``, asking the hub; raise 401 if it no longer vouches."""
         try:
-            model = await self.oauth.user_for_token(hub_token, sync=False)
+            # Not from the cache: the hub revokes a session's tokens when it signs out.
+            model = await self.oauth.user_for_token(hub_token, use_cache=False, sync=False)
         except Exception as error:
             self.log.warning("could not ask JupyterHub who is signed in: %s", _reason(error))
             raise ServiceUnavailableError(

@@ -3,7 +3,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { LearnFlowApiError } from './errors';
 import { TokenStore } from './token-store';
 import { ILogin, IUser } from './types';
-import { joinUrl } from './urls';
+import { joinUrl, query } from './urls';
 
 /**
  * The one door to the LearnFlow server: JSON requests with the bearer token,
@@ -16,7 +16,8 @@ export class LearnFlowClient {
     this._tokens = options.tokenStore ?? new TokenStore();
     this._jupyterRequest = options.jupyterRequest ?? null;
     this._extraHeaders = options.extraHeaders ?? (() => ({}));
-    this._token = this._tokens.get(this._apiUrl);
+    this._tokenKey = options.tokenKey ?? options.apiUrl;
+    this._token = this._tokens.get(this._tokenKey);
   }
 
   /** The API's base URL, without a trailing slash. */
@@ -144,10 +145,15 @@ export class LearnFlowClient {
    * `GET /auth/hub/login` goes through the hub's OAuth, whose redirects the
    * browser follows on the same origin, and ends on `/auth/hub`'s answer.
    * Returns `null` when the hub does not vouch for anyone, or asks the person
-   * something first (an HTML page instead of the token).
+   * something first (an HTML page instead of the token). `hubUser` is the hub
+   * user whose server this page belongs to.
    */
-  async signInWithHub(): Promise<IUser | null> {
-    for (const path of ['/auth/hub', '/auth/hub/login']) {
+  async signInWithHub(hubUser = ''): Promise<IUser | null> {
+    // Naming the hub user makes a cookie left by someone else count as none.
+    const check = hubUser
+      ? `/auth/hub${query({ user: hubUser })}`
+      : '/auth/hub';
+    for (const path of [check, '/auth/hub/login']) {
       let response: Response;
       try {
         response = await this._fetch(joinUrl(this._apiUrl, path), {
@@ -204,7 +210,7 @@ export class LearnFlowClient {
 
   private _setSession(token: string | null, user: IUser | null): void {
     this._token = token;
-    this._tokens.set(this._apiUrl, token);
+    this._tokens.set(this._tokenKey, token);
     const changed =
       this._user?.id !== user?.id || this._user?.role !== user?.role;
     this._user = user;
@@ -218,6 +224,7 @@ export class LearnFlowClient {
   private _fetch: LearnFlowClient.FetchFunction;
   private _jupyterRequest: LearnFlowClient.FetchFunction | null;
   private _token: string | null;
+  private _tokenKey: string;
   private _tokens: TokenStore;
   private _user: IUser | null = null;
   private _userChanged = new Signal<this, IUser | null>(this);
@@ -254,6 +261,12 @@ export namespace LearnFlowClient {
     extraHeaders?: () => Record<string, string>;
     /** Where tokens are kept across reloads. */
     tokenStore?: TokenStore;
+    /**
+     * What the token is kept under: the API URL by default. On JupyterHub,
+     * where every user's JupyterLab shares one origin and so one storage, it
+     * also names the hub user, so that nobody resumes another's session.
+     */
+    tokenKey?: string;
   }
 
   export interface IRegistration {

@@ -51,8 +51,10 @@ export const sessionPlugin: JupyterFrontEndPlugin<LearnFlowClient> = {
     const serverSettings = ServerConnection.makeSettings();
     const sameOrigin = isSameOrigin(apiUrl, window.location.href);
 
+    const hubUser = viaHub ? PageConfig.getOption('hubUser') : '';
     const client = new LearnFlowClient({
       apiUrl,
+      tokenKey: hubUser ? `${apiUrl}#${hubUser}` : undefined,
       extraHeaders: sameOrigin ? () => xsrfHeaders(document.cookie) : undefined,
       // Jupyter's own credentials go only to this server's API, never to a hub service.
       jupyterRequest:
@@ -85,7 +87,7 @@ export const sessionPlugin: JupyterFrontEndPlugin<LearnFlowClient> = {
     });
     palette?.addItem({ command: CommandIDs.signOut, category: 'LearnFlow' });
 
-    void startSession(client, autoSignIn && viaHub);
+    void startSession(client, autoSignIn && viaHub, hubUser);
     return client;
   }
 };
@@ -96,11 +98,14 @@ export const sessionPlugin: JupyterFrontEndPlugin<LearnFlowClient> = {
  */
 async function startSession(
   client: LearnFlowClient,
-  viaHub: boolean
+  viaHub: boolean,
+  hubUser: string
 ): Promise<void> {
   try {
     if ((await client.restore()) === null) {
-      await (viaHub ? client.signInWithHub() : client.signInWithJupyter());
+      await (viaHub
+        ? client.signInWithHub(hubUser)
+        : client.signInWithJupyter());
     }
   } catch (error) {
     console.warn('LearnFlow could not sign in by itself', error);
