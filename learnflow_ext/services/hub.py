@@ -14,9 +14,9 @@ the browser. The sign-in goes:
    ``?user=NAME`` (JupyterLab sends the hub user whose server it runs on), a cookie
    of someone else, left by an earlier person in the same browser, counts as none.
 
-Hub tokens stay on the server: the browser never sees one, only cookies carry
-one, and no LearnFlow route takes one in a header. A LearnFlow token is signed by
-LearnFlow's own secret, which the hub does not know.
+Hub tokens never reach the page's scripts: only an HTTP-only cookie of the
+service's own path carries one, and no LearnFlow route takes one in a header. A
+LearnFlow token is signed by LearnFlow's own secret, which the hub does not know.
 """
 
 from __future__ import annotations
