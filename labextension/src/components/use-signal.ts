@@ -7,6 +7,9 @@ export function useSignal<T>(signal: ISignal<T, unknown>): void {
   useEffect(() => {
     const slot = () => rerender();
     signal.connect(slot);
+    // The signal may have fired between the render and this subscription,
+    // which runs later: render once more so that change is not missed.
+    rerender();
     return () => {
       signal.disconnect(slot);
     };
