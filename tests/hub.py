@@ -128,6 +128,7 @@ def running_hub(
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     services = ["learnflow"]
+    # What the shipped configuration passes on to its service.
     passed = [
         "LEARNFLOW_DATABASE_URL",
         "LEARNFLOW_JWT_SECRET",

@@ -48,17 +48,24 @@ search_path = os.pathsep.join(
 )
 command = shutil.which("jupyter-learnflow", path=search_path) or "jupyter-learnflow"
 
+#: What the service gets from the hub's environment: its database and secret, and where
+#: Jupyter keeps its configuration and data, if the hub's environment says.
+PASSED_ON = (
+    "LEARNFLOW_DATABASE_URL",
+    "LEARNFLOW_JWT_SECRET",
+    "PATH",
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_RUNTIME_DIR",
+)
+
 c.JupyterHub.services.append(
     {
         "name": "learnflow",
         "display": True,
         "url": LEARNFLOW_URL,
         "command": [command, "serve"],
-        "environment": {
-            name: os.environ[name]
-            for name in ("LEARNFLOW_DATABASE_URL", "LEARNFLOW_JWT_SECRET", "PATH")
-            if name in os.environ
-        },
+        "environment": {name: os.environ[name] for name in PASSED_ON if name in os.environ},
         # The sign-in happens inside JupyterLab: ask nothing, the hub already knows who
         # it is. The service learns only the person's name, groups and admin flag.
         "oauth_no_confirm": True,
