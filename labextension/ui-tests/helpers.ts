@@ -33,10 +33,11 @@ export const ARTIFACTS = path.resolve(
 /** The repository's course, the same one the server serves by default. */
 export const COURSE_DIR = path.resolve(__dirname, '..', '..', 'notebooks');
 
-function required(name: string): string {
+/** An environment variable the test runner sets, or an error naming the runner. */
+export function required(name: string, runner = '`jlpm test:e2e`'): string {
   const value = process.env[name];
   if (!value) {
-    throw new Error(`${name} is unset: run the tests with \`jlpm test:e2e\``);
+    throw new Error(`${name} is unset: run the tests with ${runner}`);
   }
   return value;
 }

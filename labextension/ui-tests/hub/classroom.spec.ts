@@ -5,29 +5,25 @@ import {
   expectSignedInAs,
   openChatPanel,
   openCoursePanel,
+  required,
   send,
   startConversation,
   Steps,
   waitForLab
 } from '../helpers';
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is unset: tests/test_hub.py runs these tests`);
-  }
-  return value;
-}
+/** These tests need the hub that tests/test_hub.py starts. */
+const RUNNER = 'tests/test_hub.py';
 
 const hub = {
   get url(): string {
-    return required('LEARNFLOW_E2E_HUB_URL');
+    return required('LEARNFLOW_E2E_HUB_URL', RUNNER);
   },
   get password(): string {
-    return required('LEARNFLOW_E2E_HUB_PASSWORD');
+    return required('LEARNFLOW_E2E_HUB_PASSWORD', RUNNER);
   },
   get admin(): string {
-    return required('LEARNFLOW_E2E_HUB_ADMIN');
+    return required('LEARNFLOW_E2E_HUB_ADMIN', RUNNER);
   }
 };
 
